@@ -1,0 +1,119 @@
+/**
+ * The commands and settings of the MLboard-compatible endpoint: `cubelab.endpoint.start` / `.stop`, and
+ * `cubelab.endpoint.enable` (off by default) to start it with the extension. The server itself (socket.io)
+ * lives in dist/endpoint.js and is required only when it starts, so activation never loads it. It serves
+ * 127.0.0.1 only and never runs in a restricted workspace: it writes files wherever its storage setting says.
+ */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type * as EndpointModule from './index';
+
+type Endpoint = EndpointModule.EndpointHandle;
+
+let loaded: typeof EndpointModule | undefined;
+
+function loadEndpointModule(extensionPath: string): typeof EndpointModule {
+  // createRequire keeps esbuild from inlining the endpoint bundle (and socket.io) into dist/client.js.
+  loaded ??= createRequire(__filename)(path.join(extensionPath, 'dist', 'endpoint.js')) as typeof EndpointModule;
+  return loaded;
+}
+
+interface EndpointSettings {
+  port: number;
+  storagePath: string;
+}
+
+/** The settings, the storage resolved against the first workspace folder (default `event_storage`). */
+function readSettings(): EndpointSettings | string {
+  const config = vscode.workspace.getConfiguration('cubelab.endpoint');
+  const port = config.get<number>('port', 5002);
+  const configured = config.get<string>('storagePath', '').trim();
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (path.isAbsolute(configured)) return { port, storagePath: configured };
+  if (!folder || folder.uri.scheme !== 'file') return 'open a folder, or set cubelab.endpoint.storagePath to an absolute path';
+  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage') };
+}
+
+export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+  let running: Endpoint | undefined;
+  let starting: Promise<Endpoint | undefined> | undefined;
+  const log = (line: string) => output.appendLine(`[endpoint] ${line}`);
+
+  async function start(interactive: boolean): Promise<Endpoint | undefined> {
+    if (running) {
+      if (interactive) void vscode.window.showInformationMessage(`CubeLab: the MLboard-compatible endpoint is already running at ${running.url}.`);
+      return running;
+    }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('CubeLab: the MLboard-compatible endpoint writes files; it does not start in a restricted workspace.');
+      return undefined;
+    }
+    const settings = readSettings();
+    if (typeof settings === 'string') {
+      void vscode.window.showErrorMessage(`CubeLab: cannot start the MLboard-compatible endpoint: ${settings}.`);
+      return undefined;
+    }
+    try {
+      const mod = loadEndpointModule(context.extensionPath);
+      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, log });
+      const url = running.url;
+      void vscode.window.showInformationMessage(
+        `CubeLab: MLboard-compatible endpoint at ${url} (websocket and REST), writing to ${running.storagePath}. Point an MLgym run's websocket and REST endpoints at it.`,
+        'Copy URL',
+      ).then((choice) => {
+        if (choice === 'Copy URL') void vscode.env.clipboard.writeText(url);
+      });
+      return running;
+    } catch (err) {
+      const message = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `port ${settings.port} is in use (set cubelab.endpoint.port)`
+        : err instanceof Error ? err.message : String(err);
+      log(`could not start: ${err instanceof Error ? err.stack ?? message : message}`);
+      void vscode.window.showErrorMessage(`CubeLab: the MLboard-compatible endpoint did not start: ${message}.`);
+      return undefined;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    await starting;
+    const current = running;
+    running = undefined;
+    if (current) {
+      await current.close();
+      log('stopped');
+    }
+  }
+
+  const startOnce = (interactive: boolean) => (starting ??= start(interactive).finally(() => (starting = undefined)));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cubelab.endpoint.start', () => startOnce(true)),
+    vscode.commands.registerCommand('cubelab.endpoint.stop', async () => {
+      const was = running;
+      await stop();
+      if (was) void vscode.window.showInformationMessage('CubeLab: MLboard-compatible endpoint stopped.');
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('cubelab.endpoint')) return;
+      const enabled = vscode.workspace.getConfiguration('cubelab.endpoint').get<boolean>('enable', false);
+      // The enable switch starts or stops it; a change of port or storage restarts a running endpoint.
+      if (e.affectsConfiguration('cubelab.endpoint.enable') && !enabled) {
+        await stop();
+        return;
+      }
+      const wasRunning = running !== undefined;
+      if (wasRunning) await stop();
+      if (wasRunning || enabled) await startOnce(false);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (vscode.workspace.getConfiguration('cubelab.endpoint').get<boolean>('enable', false)) void startOnce(false);
+    }),
+    { dispose: () => void stop() },
+  );
+
+  // Off by default. When enabled, it starts after activation has returned, so activation stays cheap.
+  if (vscode.workspace.getConfiguration('cubelab.endpoint').get<boolean>('enable', false) && vscode.workspace.isTrusted) {
+    setImmediate(() => void startOnce(false));
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * MLboard's REST routes (docs/mlgym-format.md §3.5) over the event storage folder layout (§3.1), for what
+ * an MLgym run calls: PUT of the grid search / run / experiment configs, checkpoint upload, list, download
+ * and delete, the experiments list of a warm start, and the stored configs and system info.
+ * Every path segment must be a plain name inside the storage, else 403 as in MLboard. Departures from
+ * MLboard, on purpose: a missing file is 404 (MLboard says 403), a checkpoint list without checkpoints is
+ * `[]` (MLboard fails with 500), epochs are ordered numerically and `.zip` checkpoints are listed too.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { listCheckpoints, readExperimentFolder, readGridSearchFolder } from '../events/storage';
+import { boundaryOf, parseMultipart } from './multipart';
+import { isPlainName, storagePath, UnsafePathError } from './safePath';
+
+export interface RestOptions {
+  /** Largest request body accepted (checkpoints are held in memory while they arrive). */
+  maxBodyBytes?: number;
+  log?: (line: string) => void;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const CONFIG_BODY_LIMIT = 64 * 1024 * 1024;
+const CHECKPOINT_FILES = /\.(pickle|zip)$/;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function sendFile(res: ServerResponse, path: string, contentType: string): Promise<void> {
+  let size: number;
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+  } catch {
+    throw new HttpError(404, 'not found');
+  }
+  res.writeHead(200, { 'content-type': contentType, 'content-length': size });
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(path).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
+  });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new HttpError(413, `request body over ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new HttpError(413, `request body over ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+let tmpCounter = 0;
+/** Written beside the target, then renamed, so a reader watching the storage never sees half a file. */
+async function writeAtomically(path: string, data: Buffer | string): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${process.pid}-${++tmpCounter}.cubelab-tmp`);
+  await fsp.writeFile(tmp, data);
+  await fsp.rename(tmp, path);
+}
+
+/** `RawTextFile` of MLboard: `{"file_format": "YAML"|"JSON", "content": str}`. */
+function rawTextContent(body: Buffer): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(422, 'body must be JSON {"file_format": ..., "content": ...}');
+  }
+  const content = (parsed as { content?: unknown } | null)?.content;
+  if (typeof content !== 'string') throw new HttpError(422, 'body must be JSON {"file_format": ..., "content": str}');
+  return content;
+}
+
+async function experimentsList(root: string, gs: string): Promise<unknown[]> {
+  const dir = storagePath(root, gs);
+  try {
+    if (!(await fsp.stat(dir)).isDirectory()) throw new Error();
+  } catch {
+    throw new HttpError(404, `no grid search ${gs}`);
+  }
+  const folder = await readGridSearchFolder(dir);
+  const out: unknown[] = [];
+  for (const id of folder.experimentIds) {
+    const exp = await readExperimentFolder(dir, id);
+    const last = exp.checkpoints.length ? exp.checkpoints[exp.checkpoints.length - 1].epoch : -1;
+    out.push({ experiment_id: Number(id), last_checkpoint_id: last, experiment_config: exp.experimentConfig ?? {} });
+  }
+  return out;
+}
+
+async function checkpointList(root: string, gs: string, exp: string, epoch?: string): Promise<unknown[]> {
+  const dir = storagePath(root, gs, exp);
+  const all = await listCheckpoints(dir);
+  const chosen = epoch === undefined ? all : all.filter((c) => String(c.epoch) === epoch || basename(c.dir) === epoch);
+  return chosen
+    .reverse()
+    .map((c) => ({ experiment_id: exp, epoch: String(c.epoch), checkpoints: c.files.filter((f) => CHECKPOINT_FILES.test(f)) }));
+}
+
+async function removeCheckpoint(root: string, gs: string, exp: string, epoch: string, resource?: string): Promise<void> {
+  const epochDir = storagePath(root, gs, exp, epoch);
+  try {
+    if (resource === undefined) {
+      await fsp.access(epochDir);
+      await fsp.rm(epochDir, { recursive: true });
+      return;
+    }
+    await fsp.unlink(storagePath(root, gs, exp, epoch, resource));
+  } catch {
+    throw new HttpError(404, 'not found');
+  }
+  // As MLboard: the epoch folder goes when its last file does.
+  if ((await fsp.readdir(epochDir)).length === 0) await fsp.rmdir(epochDir);
+}
+
+async function uploadCheckpoint(req: IncomingMessage, root: string, gs: string, exp: string, epoch: string, resource: string | undefined, limit: number): Promise<string> {
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (!boundary) throw new HttpError(422, 'expected multipart/form-data');
+  const body = await readBody(req, limit);
+  let parts;
+  try {
+    parts = parseMultipart(body, boundary);
+  } catch (err) {
+    throw new HttpError(422, (err as Error).message);
+  }
+  let name: string;
+  let data: Buffer;
+  if (resource === undefined) {
+    // HEAD: field `checkpoint_file`, its upload file name is the resource name.
+    const part = parts.find((p) => p.name === 'checkpoint_file');
+    if (!part) throw new HttpError(422, 'missing form field checkpoint_file');
+    if (part.filename === undefined || !isPlainName(part.filename)) throw new UnsafePathError(String(part.filename));
+    name = part.filename;
+    data = part.data;
+  } else {
+    // Earlier MLboard: resource in the path, field `file` holding the base64 of the bytes.
+    const part = parts.find((p) => p.name === 'file');
+    if (!part) throw new HttpError(422, 'missing form field file');
+    name = resource;
+    data = Buffer.from(part.data.toString('latin1'), 'base64');
+  }
+  const target = storagePath(root, gs, exp, epoch, name);
+  await writeAtomically(target, data);
+  return target;
+}
+
+/** Splits the raw request path; `..`, `.`, empty and encoded separators are refused as unsafe. */
+export function pathSegments(url: string): string[] {
+  const path = url.split('?')[0];
+  const raw = path.split('/').slice(1);
+  return raw.map((s) => {
+    let name: string;
+    try {
+      name = decodeURIComponent(s);
+    } catch {
+      throw new UnsafePathError(path);
+    }
+    if (!isPlainName(name)) throw new UnsafePathError(path);
+    return name;
+  });
+}
+
+/** Handles one REST request (404 when it is none of MLboard's routes). */
+export async function handleRest(req: IncomingMessage, res: ServerResponse, root: string, options: RestOptions = {}): Promise<void> {
+  const limit = options.maxBodyBytes ?? 2 * 1024 * 1024 * 1024;
+  const method = req.method ?? 'GET';
+  try {
+    const seg = pathSegments(req.url ?? '/');
+    const [route, gs, a, b, c] = seg;
+    const n = seg.length;
+    if (route === 'grid_searches' && n === 3 && a === 'experiments' && method === 'GET') {
+      sendJson(res, 200, await experimentsList(root, gs));
+    } else if (route === 'grid_searches' && n === 3 && method === 'GET') {
+      await sendFile(res, storagePath(root, gs, `${a}.yml`), 'application/yml');
+    } else if (route === 'grid_searches' && n === 4 && method === 'GET') {
+      await sendFile(res, storagePath(root, gs, a, `${b}.json`), 'application/json');
+    } else if (route === 'grid_searches' && (n === 3 || n === 4) && method === 'PUT') {
+      const target = storagePath(root, ...seg.slice(1));
+      const content = rawTextContent(await readBody(req, CONFIG_BODY_LIMIT));
+      await writeAtomically(target, content);
+      options.log?.(`PUT ${seg.slice(1).join('/')}`);
+      sendJson(res, 200, null);
+    } else if (route === 'checkpoint_list' && (n === 3 || n === 4) && method === 'GET') {
+      sendJson(res, 200, await checkpointList(root, gs, a, b));
+    } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
+      await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream');
+    } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'POST') {
+      await uploadCheckpoint(req, root, gs, a, b, c, limit);
+      options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
+      sendJson(res, 200, null);
+    } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
+      await removeCheckpoint(root, gs, a, b, c);
+      sendJson(res, 200, null);
+    } else if (route === 'system-info' && n === 3 && method === 'GET') {
+      await sendFile(res, storagePath(root, gs, a, 'system_info.json'), 'application/json');
+    } else {
+      sendJson(res, 404, { detail: 'Not Found' });
+    }
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof UnsafePathError) sendJson(res, 403, { detail: `Provided unsafe path ${err.requested}` });
+    else if (err instanceof HttpError) sendJson(res, err.status, { detail: err.message });
+    else {
+      options.log?.(`REST ${method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      sendJson(res, 500, { detail: 'internal error' });
+    }
+  }
+}

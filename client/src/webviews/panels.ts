@@ -1,0 +1,146 @@
+/**
+ * The Metrics and Experiments panels, extension side (bundled as dist/panels.js and loaded on the first
+ * command or restore, see register.ts). Each panel is a PanelHost (page, CSP, handshake, validation) fed by
+ * the RunSession of its event log; panels of the same log share it and its selection.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import {
+  METRICS_VIEW_TYPE, isMetricsFromWebview, isMetricsViewState,
+  type MetricsFromWebview, type MetricsToWebview,
+} from '../../../shared/webview-protocol/metrics';
+import {
+  EXPERIMENTS_VIEW_TYPE, isExperimentsFromWebview, isExperimentsViewState,
+  type ExperimentsFromWebview, type ExperimentsToWebview,
+} from '../../../shared/webview-protocol/experiments';
+import { PanelHost, webviewOptions } from './panelHost';
+import { SessionRegistry, type RunSession, type SessionListener } from './runSession';
+import { MetricsFeed, metricsCsv } from './metricsData';
+import { ExperimentsFeed } from './experimentsData';
+import { pickEventLog, sourceFromArgument } from './pickSource';
+
+export class WebviewPanels implements vscode.Disposable {
+  private readonly sessions = new SessionRegistry();
+  private readonly hosts = new Set<PanelHost<{ type: string }, { type: string }>>();
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {}
+
+  async openMetrics(arg?: unknown): Promise<PanelHost<MetricsFromWebview, MetricsToWebview> | undefined> {
+    const source = sourceFromArgument(arg) ?? (await pickEventLog());
+    if (!source) return undefined;
+    const panel = vscode.window.createWebviewPanel(METRICS_VIEW_TYPE, 'Metrics', vscode.ViewColumn.Active, webviewOptions(this.context.extensionUri));
+    return this.attachMetrics(panel, source);
+  }
+
+  async openExperiments(arg?: unknown): Promise<PanelHost<ExperimentsFromWebview, ExperimentsToWebview> | undefined> {
+    const source = sourceFromArgument(arg) ?? (await pickEventLog());
+    if (!source) return undefined;
+    const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, 'Experiments', vscode.ViewColumn.Active, webviewOptions(this.context.extensionUri));
+    return this.attachExperiments(panel, source);
+  }
+
+  /** Serializer entry points: the state is the page's own getState(), validated before use. */
+  restoreMetrics(panel: vscode.WebviewPanel, state: unknown): void {
+    if (isMetricsViewState(state) && state.source && existsSync(dirname(state.source))) this.attachMetrics(panel, state.source, state.selected);
+    else panel.dispose();
+  }
+
+  restoreExperiments(panel: vscode.WebviewPanel, state: unknown): void {
+    if (isExperimentsViewState(state) && state.source && existsSync(dirname(state.source))) this.attachExperiments(panel, state.source, state.selected);
+    else panel.dispose();
+  }
+
+  private track<I extends { type: string }, O extends { type: string }>(host: PanelHost<I, O>, session: RunSession, listener: SessionListener): void {
+    const h = host as unknown as PanelHost<{ type: string }, { type: string }>;
+    this.hosts.add(h);
+    session.add(listener);
+    host.panel.onDidDispose(() => { this.hosts.delete(h); this.sessions.release(session, listener); });
+  }
+
+  private attachMetrics(panel: vscode.WebviewPanel, source: string, selection?: string[]): PanelHost<MetricsFromWebview, MetricsToWebview> {
+    const session = this.sessions.acquire(source);
+    if (selection && session.selection.length === 0) session.selection = selection;
+    panel.title = `Metrics: ${session.title}`;
+    const host = new PanelHost<MetricsFromWebview, MetricsToWebview>(panel, this.context.extensionUri, {
+      bundle: 'metrics', title: panel.title, isIncoming: isMetricsFromWebview, output: this.output,
+    });
+    const feed = new MetricsFeed();
+    const sendInit = () => host.send(feed.init(session.aggregator, source, session.title, session.selection));
+    const listener: SessionListener = {
+      reset: sendInit,
+      changed: (ids) => { if (!host.isReady) return; const m = feed.append(session.aggregator, ids); if (m) host.send(m); },
+      selection: (ids, from) => { if (from !== listener) host.send({ type: 'select', experiments: [...ids] }); },
+      status: (text, badLines) => host.send({ type: 'status', text, badLines }),
+    };
+    host.onReady(() => { void session.ready.then(sendInit); });
+    host.onMessage((m) => {
+      switch (m.type) {
+        case 'selectExperiments': session.setSelection(m.experiments, listener); break;
+        case 'exportCsv': void this.saveFile(join(session.gridSearchDir, m.key ? `${m.key}.csv` : 'metrics.csv'), { CSV: ['csv'] }, () => metricsCsv(session.aggregator, m.key)); break;
+        case 'exportPng': void this.saveFile(join(session.gridSearchDir, `${m.key}.png`), { PNG: ['png'] }, () => Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64')); break;
+        case 'stateChanged': break; // kept by the page (getState/setState); the serializer hands it back
+      }
+    });
+    this.track(host, session, listener);
+    return host;
+  }
+
+  private attachExperiments(panel: vscode.WebviewPanel, source: string, selection?: string[]): PanelHost<ExperimentsFromWebview, ExperimentsToWebview> {
+    const session = this.sessions.acquire(source);
+    if (selection && session.selection.length === 0) session.selection = selection;
+    panel.title = `Experiments: ${session.title}`;
+    const host = new PanelHost<ExperimentsFromWebview, ExperimentsToWebview>(panel, this.context.extensionUri, {
+      bundle: 'experiments', title: panel.title, isIncoming: isExperimentsFromWebview, output: this.output,
+    });
+    const feed = new ExperimentsFeed();
+    const sendInit = () => host.send(feed.init(session.aggregator, source, session.title, session.selection));
+    const listener: SessionListener = {
+      reset: sendInit,
+      changed: (ids) => { if (!host.isReady) return; const m = feed.update(session.aggregator, ids); if (m) host.send(m); },
+      selection: (ids, from) => { if (from !== listener) host.send({ type: 'select', ids: [...ids] }); },
+    };
+    host.onReady(() => { void session.ready.then(sendInit); });
+    host.onMessage((m) => {
+      switch (m.type) {
+        case 'selectExperiments': session.setSelection(m.ids, listener); break;
+        case 'openExperiment': void this.openExperiment(session, m.id); break;
+        case 'stateChanged': break;
+      }
+    });
+    this.track(host, session, listener);
+    return host;
+  }
+
+  private async openExperiment(session: RunSession, id: string): Promise<void> {
+    // HEAD ids are folder names under the grid search; 2022 ids are paths starting with the grid search id.
+    const candidates = [join(session.gridSearchDir, id, 'experiment_config.json'), join(dirname(session.gridSearchDir), id, 'experiment_config.json')];
+    const file = candidates.find((f) => existsSync(f));
+    if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+    else void vscode.window.showInformationMessage(`CubeLab: experiment ${id} has no experiment_config.json in ${session.gridSearchDir}.`);
+  }
+
+  private async saveFile(suggested: string, filters: Record<string, string[]>, content: () => string | Buffer): Promise<void> {
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(suggested), filters });
+    if (!target) return;
+    try {
+      await writeFile(target.fsPath, content());
+      this.output.appendLine(`Exported ${target.fsPath}`);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`CubeLab: could not write ${target.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Dropped-message counts per open panel (for the output and the integration tests). */
+  droppedMessages(): number {
+    let n = 0;
+    for (const h of this.hosts) n += h.dropped;
+    return n;
+  }
+
+  dispose(): void {
+    for (const h of [...this.hosts]) h.dispose();
+    this.sessions.disposeAll();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Registers the panel commands and serializers at activation; everything else (the panels, the event
+ * reader, the downsampling) loads from dist/panels.js on the first command or restored panel, so activation
+ * does not grow.
+ */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type * as PanelsModule from './panels';
+
+// The view types are also declared in shared/webview-protocol/{metrics,experiments}.ts (checked by a unit test);
+// importing them here would pull the validators into the activation bundle.
+export const VIEW_TYPES = { metrics: 'cubelab.metrics', experiments: 'cubelab.experiments' } as const;
+
+export function registerWebviews(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+  let panels: PanelsModule.WebviewPanels | undefined;
+  const load = (): PanelsModule.WebviewPanels => {
+    if (!panels) {
+      // createRequire keeps esbuild from inlining the panels bundle into dist/client.js.
+      const mod = createRequire(__filename)(path.join(context.extensionPath, 'dist', 'panels.js')) as typeof PanelsModule;
+      panels = new mod.WebviewPanels(context, output);
+      context.subscriptions.push(panels);
+    }
+    return panels;
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cubelab.openMetrics', (arg?: unknown) => load().openMetrics(arg)),
+    vscode.commands.registerCommand('cubelab.openExperiments', (arg?: unknown) => load().openExperiments(arg)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.metrics, {
+      deserializeWebviewPanel: async (panel, state: unknown) => load().restoreMetrics(panel, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.experiments, {
+      deserializeWebviewPanel: async (panel, state: unknown) => load().restoreExperiments(panel, state),
+    }),
+  );
+}

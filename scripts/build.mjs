@@ -1,0 +1,78 @@
+// Bundles the extension with esbuild: dist/client.js, dist/server.js and one bundle per webview
+// (webviews/<name>/main.ts -> dist/webviews/<name>.js). Flags: --watch, --production.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+  absWorkingDir: root,
+  legalComments: 'none',
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  define: { CUBELAB_VERSION: JSON.stringify(version) },
+};
+
+const configs = [
+  {
+    ...node,
+    entryPoints: { client: 'client/src/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    // The activation benchmark measures from this very first statement of the bundle.
+    banner: { js: 'globalThis.__cubelabBundleStart = performance.now();' },
+  },
+  // The language client loads right after activation, from its own bundle (see client/src/extension.ts).
+  { ...node, entryPoints: { language: 'client/src/language/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...node, entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },
+  // The runners (dockerode) load on first use, from their own bundle, so activation never pays for them.
+  // ssh2's and cpu-features' native add-ons are optional (ssh2 falls back to pure JS): left out.
+  {
+    ...node,
+    entryPoints: { runner: 'client/src/runners/index.ts' },
+    outdir: 'dist',
+    external: ['vscode', 'cpu-features', '*.node'],
+  },
+  // The MLboard-compatible endpoint (socket.io) loads when it is started, from its own bundle.
+  // ws's optional native helpers (bufferutil, utf-8-validate) are left out: ws falls back to pure JS.
+  {
+    ...node,
+    entryPoints: { endpoint: 'client/src/endpoint/index.ts' },
+    outdir: 'dist',
+    external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  },
+  // The Metrics and Experiments panels (event reader, downsampling) load on their first command or restore.
+  { ...node, entryPoints: { panels: 'client/src/webviews/panels.ts' }, outdir: 'dist', external: ['vscode'] },
+];
+
+const webviewDir = join(root, 'webviews');
+if (existsSync(webviewDir)) {
+  for (const name of readdirSync(webviewDir)) {
+    const entry = join('webviews', name, 'main.ts');
+    if (!existsSync(join(root, entry))) continue;
+    configs.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { [name]: entry }, outdir: 'dist/webviews' });
+  }
+}
+
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  console.log('[watch] watching for changes...');
+} else {
+  const results = await Promise.all(configs.map((c) => esbuild.build({ ...c, metafile: true })));
+  if (results.some((r) => r.errors.length)) process.exit(1);
+}

@@ -1,0 +1,24 @@
+/**
+ * Code lenses above each task of a manifest: "▶ Run" and "Configure". They name the client's commands
+ * (client/src/runs/runController.ts: `cubelab.runTask(manifestUri, task)`, `cubelab.configureCube(manifestUri, task)`);
+ * the client decides whether anything may run (workspace trust), so the lenses show in every workspace.
+ */
+import type { CodeLens } from 'vscode-languageserver-types';
+import type { AnalyzedDocument } from '../service/languageService';
+import { manifestModel } from './model';
+
+export const RUN_COMMAND = 'cubelab.runTask';
+export const CONFIGURE_COMMAND = 'cubelab.configureCube';
+
+export function manifestCodeLenses(doc: AnalyzedDocument): CodeLens[] {
+  const { lines } = doc.parsed;
+  const out: CodeLens[] = [];
+  for (const t of manifestModel(doc).tasks) {
+    const range = lines.range(t.entry.keySpan[0], t.entry.keySpan[1]);
+    out.push(
+      { range, command: { title: '▶ Run', command: RUN_COMMAND, arguments: [doc.uri, t.name] } },
+      { range, command: { title: 'Configure', command: CONFIGURE_COMMAND, arguments: [doc.uri, t.name] } },
+    );
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * Every diagnostic code the MLgym checks emit, with its severity, in one table. Errors are what makes
+ * MLgym raise; warnings are what it silently does differently from what the file suggests (or what only the
+ * user's blueprint decides); info is advice.
+ */
+import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
+import { diag, type Severity } from '../service/diagnostic';
+import type { LineIndex } from '../yaml/parsedDocument';
+
+export const MLGYM_CODES = {
+  // run_config
+  'missing-block': { severity: 'error', summary: 'A required top-level block of run_config is missing (KeyError).' },
+  'missing-key': { severity: 'error', summary: 'A required key is missing (KeyError / TypeError).' },
+  'unknown-key': { severity: 'error', summary: 'A key the dataclass does not accept (TypeError: unexpected keyword argument).' },
+  'wrong-type': { severity: 'error', summary: 'A value of a type MLgym cannot use.' },
+  'warm-start-type': { severity: 'warning', summary: 'A run type other than `train` is a warm start.' },
+  'environment-type': { severity: 'warning', summary: 'An environment type other than multiprocessing/accelerate runs as main_process.' },
+  'main-process-broken': { severity: 'warning', summary: 'The main_process environment raises TypeError at MLgym HEAD.' },
+  'validation-config-path': { severity: 'warning', summary: '`validation_config_path` is rejected by TrainRunConfiguration at HEAD; CV cannot start from run_config.' },
+  'accelerate-config-ignored': { severity: 'info', summary: 'The accelerate environment ignores `config`.' },
+  'accelerate-warm-start': { severity: 'warning', summary: 'Warm start is not implemented for accelerate (issue #241).' },
+  'no-devices': { severity: 'info', summary: 'No computation devices: MLgym falls back to the CPU.' },
+  'logging-url': { severity: 'error', summary: 'A websocket logging server that is not `scheme://host:port`.' },
+  'rest-endpoint': { severity: 'warning', summary: 'A REST endpoint MLgym will build wrong URLs from.' },
+  'gridsearch-id': { severity: 'warning', summary: 'A `gridsearch_id` that is not a run id (`YYYY-MM-DD--HH-MM-SS`).' },
+  'gs-config-not-found': { severity: 'warning', summary: '`gs_config_path` does not exist where the run will look for it.' },
+  'warm-start-regex': { severity: 'info', summary: 'Warm start only sees single-digit experiment ids and epochs.' },
+  // gs_config
+  'not-a-component': { severity: 'error', summary: 'A top-level key whose value is not a component block.' },
+  'missing-component-key': { severity: 'error', summary: 'A component block without component_type_key or variant_key.' },
+  'unknown-block-key': { severity: 'error', summary: 'A key inside a component block MLgym does not accept (ComponentConstructionError).' },
+  'undeclared-component': { severity: 'warning', summary: 'A component_type_key/variant_key pair neither MLgym nor the workspace declarations register.' },
+  'deprecated-variant': { severity: 'info', summary: 'A deprecated variant.' },
+  'unknown-config-key': { severity: 'error', summary: 'A config key the constructable does not accept (TypeError).' },
+  'stale-config-key': { severity: 'error', summary: 'A config key older MLgym versions accepted and HEAD rejects (TypeError).' },
+  'config-not-mapping': { severity: 'error', summary: '`config` is not a mapping (it is splatted as keyword arguments).' },
+  'requirements-not-list': { severity: 'error', summary: '`requirements` is not a list of requirements.' },
+  'requirement-key': { severity: 'error', summary: 'A requirement without `name`/`component_name`, or with other keys.' },
+  'unknown-slot': { severity: 'warning', summary: 'A requirement slot the constructable never reads.' },
+  'missing-requirement': { severity: 'error', summary: 'A requirement slot the constructable reads is not given (KeyError).' },
+  'unknown-component-name': { severity: 'error', summary: 'A `component_name` that names no component (raw KeyError).' },
+  'requirement-cycle': { severity: 'error', summary: 'Components that require each other (MLgym recurses without end).' },
+  'unknown-split': { severity: 'error', summary: 'A split name the required component does not produce (KeyError).' },
+  'split-not-evaluated': { severity: 'error', summary: 'Early stopping monitors a split that is not evaluated.' },
+  'applicable-split-not-evaluated': { severity: 'warning', summary: 'An applicable split that is not evaluated: the entry never applies.' },
+  'unused-split-key': { severity: 'warning', summary: 'A per-split setting for a split the component does not receive: never used.' },
+  'unknown-monitoring-key': { severity: 'error', summary: 'A `monitoring_key` that is no metric or loss tag.' },
+  'unknown-registry-key': { severity: 'error', summary: 'A loss, metric, post-processor, optimizer, scheduler, early-stopping or checkpointing key the registry does not know.' },
+  'dev-only-key': { severity: 'error', summary: 'A key only the dev branch of MLgym knows.' },
+  'unknown-param': { severity: 'error', summary: 'A parameter the loss, metric or post-processor does not take (TypeError).' },
+  'missing-param': { severity: 'error', summary: 'A parameter the loss, metric, post-processor or strategy requires.' },
+  'model-card-param': { severity: 'info', summary: 'A field the model card needs.' },
+  'unknown-injectable': { severity: 'warning', summary: 'An injectable id no blueprint is known to map.' },
+  'missing-blueprint-component': { severity: 'warning', summary: 'A component the blueprint constructs is missing.' },
+  'model-info': { severity: 'warning', summary: '`model_info` fields the model card needs.' },
+  'seeds-list-ignored': { severity: 'warning', summary: 'A value MLgym silently ignores.' },
+  'hf-warmup': { severity: 'warning', summary: '`num_warmup_steps > 0` with the hugging_face_scheduler.' },
+  // sweeps
+  'sweep-type': { severity: 'error', summary: 'A sweep other than `absolute` (NotImplementedError).' },
+  'sweep-values': { severity: 'error', summary: 'A sweep without a `values` list.' },
+  'sweep-empty': { severity: 'warning', summary: 'A sweep with no values: the grid has no experiment.' },
+  'sweep-extra-key': { severity: 'warning', summary: 'Keys of a sweep node other than `sweep`/`values` are dropped.' },
+  'sweep-in-list': { severity: 'warning', summary: 'A sweep inside a list is not expanded.' },
+  // YAML 1.1
+  'yaml11-string': { severity: 'warning', summary: 'PyYAML reads `1e-4` as a string.' },
+  'yaml11-boolean': { severity: 'warning', summary: 'PyYAML reads yes/no/on/off as booleans.' },
+  'yaml11-octal': { severity: 'warning', summary: 'PyYAML reads a leading-zero integer as octal.' },
+  'yaml11-date': { severity: 'info', summary: 'PyYAML reads YYYY-MM-DD as a date.' },
+  // CV / nested CV validation-strategy configs
+  'cv-mode': { severity: 'error', summary: 'The first key of a validation config is no ValidationMode name.' },
+  'cv-broken': { severity: 'warning', summary: 'CV / nested CV cannot start end-to-end from run_config at HEAD.' },
+  'cv-key': { severity: 'error', summary: 'A CV config key that is missing or unknown.' },
+} as const satisfies Record<string, { severity: Severity; summary: string }>;
+
+export type MlgymCode = keyof typeof MLGYM_CODES;
+
+export const codeOf = (c: MlgymCode): string => `mlgym/${c}`;
+
+export function mlgymDiag(
+  lines: LineIndex,
+  span: [number, number],
+  code: MlgymCode,
+  message: string,
+  extra?: { related?: DiagnosticRelatedInformation[]; data?: unknown },
+): Diagnostic {
+  return diag(lines, span, MLGYM_CODES[code].severity, codeOf(code), message, extra);
+}

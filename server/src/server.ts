@@ -1,0 +1,155 @@
+/**
+ * LSP wiring, and nothing more: documents in, the pure language service's answers out.
+ * Every handler is guarded so that a bug on one document can never take the server down.
+ */
+import {
+  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DidChangeConfigurationNotification,
+  type InitializeParams, type InitializeResult, type Connection,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, defaultSettings, type CubeLabSettings,
+} from '../../shared/lsp-protocol';
+import { uriToPath, type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
+import { providers } from './service/registry';
+import { nodeFileAccess } from './nodeFileAccess';
+import { analyzeIncrementally, IncrementalValidator } from './yaml/incremental';
+import { planTask } from './mlcube/plan';
+import { expandGridRequest } from './mlgym/gridRequest';
+import { listCubes } from './cubes';
+
+declare const CUBELAB_VERSION: string; // injected by esbuild
+
+const connection: Connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const ctx: ServiceContext = { settings: defaultSettings, workspaceFolders: [], fs: nodeFileAccess, env: process.env };
+const cache = new Map<string, AnalyzedDocument>();
+const timers = new Map<string, NodeJS.Timeout>();
+const incrementalValidator = new IncrementalValidator();
+const validatedVersion = new Map<string, number>();
+let configurationPull = false;
+
+function guard<T>(what: string, fallback: T, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    connection.console.error(`CubeLab: ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return fallback;
+  }
+}
+
+function analyzed(uri: string): AnalyzedDocument | undefined {
+  const td = documents.get(uri);
+  if (!td) return undefined;
+  const hit = cache.get(uri);
+  if (hit && hit.version === td.version) return hit;
+  // An edit inside one task of a large manifest re-parses only that task (yaml/incremental.ts).
+  const doc = guard('analysis', undefined, () => analyzeIncrementally(hit, uri, td.version, td.getText(), ctx));
+  if (doc) cache.set(uri, doc);
+  return doc;
+}
+
+function providerFor(uri: string): [AnalyzedDocument, KindProvider] | undefined {
+  const doc = analyzed(uri);
+  if (!doc) return undefined;
+  const p = providers[doc.kind];
+  return p ? [doc, p] : undefined;
+}
+
+function validateNow(uri: string): void {
+  timers.delete(uri);
+  const hit = providerFor(uri);
+  const diagnostics = hit && ctx.settings.validation.enable ? guard('validation', [], () => incrementalValidator.validate(hit[0], hit[1], ctx)) : [];
+  validatedVersion.set(uri, documents.get(uri)?.version ?? -1);
+  void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics });
+}
+
+function scheduleValidation(uri: string, delay: number): void {
+  const t = timers.get(uri);
+  if (t) clearTimeout(t);
+  if (delay <= 0) { validateNow(uri); return; }
+  timers.set(uri, setTimeout(() => validateNow(uri), delay));
+}
+
+async function pullSettings(): Promise<void> {
+  if (!configurationPull) return;
+  const s = (await connection.workspace.getConfiguration('cubelab')) as Partial<CubeLabSettings> | null;
+  ctx.settings = {
+    files: { ...defaultSettings.files, ...(s?.files ?? {}) },
+    validation: { ...defaultSettings.validation, ...(s?.validation ?? {}) },
+  };
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  configurationPull = !!params.capabilities.workspace?.configuration;
+  ctx.workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter(Boolean);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: [':', ' ', '{', '$', '.', '/', '-'], resolveProvider: false },
+      hoverProvider: true,
+      definitionProvider: true,
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+      documentSymbolProvider: true,
+      documentLinkProvider: { resolveProvider: false },
+      foldingRangeProvider: true,
+    },
+    serverInfo: { name: 'cubelab-language-server', version: CUBELAB_VERSION },
+  };
+});
+
+connection.onInitialized(async () => {
+  if (configurationPull) {
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'cubelab' });
+    await guard('settings', Promise.resolve(), pullSettings);
+    for (const d of documents.all()) scheduleValidation(d.uri, 0);
+  }
+});
+
+connection.onDidChangeConfiguration(async () => {
+  await pullSettings().catch((e) => connection.console.error(String(e)));
+  cache.clear();
+  for (const d of documents.all()) scheduleValidation(d.uri, 0);
+});
+
+documents.onDidOpen((e) => scheduleValidation(e.document.uri, 0));
+// Opening fires both events for the same version: validate it once.
+documents.onDidChangeContent((e) => { if (validatedVersion.get(e.document.uri) !== e.document.version) scheduleValidation(e.document.uri, ctx.settings.validation.debounceMs); });
+documents.onDidClose((e) => {
+  cache.delete(e.document.uri);
+  incrementalValidator.forget(e.document.uri);
+  validatedVersion.delete(e.document.uri);
+  const t = timers.get(e.document.uri);
+  if (t) clearTimeout(t);
+  timers.delete(e.document.uri);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+connection.onCompletion((p) => guard('completion', null, () => { const h = providerFor(p.textDocument.uri); return h?.[1].complete?.(h[0], p.position, ctx) ?? null; }));
+connection.onHover((p) => guard('hover', null, () => { const h = providerFor(p.textDocument.uri); return h?.[1].hover?.(h[0], p.position, ctx) ?? null; }));
+connection.onDefinition((p) => guard('definition', null, () => { const h = providerFor(p.textDocument.uri); return h?.[1].definition?.(h[0], p.position, ctx) ?? null; }));
+connection.onCodeAction((p) => guard('code actions', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].codeActions?.(h[0], p.range, p.context.diagnostics, ctx) ?? []; }));
+connection.onCodeLens((p) => guard('code lenses', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].codeLenses?.(h[0], ctx) ?? []; }));
+connection.languages.inlayHint.on((p) => guard('inlay hints', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].inlayHints?.(h[0], p.range, ctx) ?? []; }));
+connection.onDocumentSymbol((p) => guard('symbols', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].symbols?.(h[0], ctx) ?? []; }));
+connection.onDocumentLinks((p) => guard('links', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].documentLinks?.(h[0], ctx) ?? []; }));
+connection.onFoldingRanges((p) => guard('folding', [], () => { const h = providerFor(p.textDocument.uri); return h?.[1].foldingRanges?.(h[0], ctx) ?? []; }));
+
+connection.onRequest(DocumentKindRequest, (p) => ({ kind: analyzed(p.uri)?.kind ?? 'none' }));
+connection.onRequest(ServerInfoRequest, () => ({ version: CUBELAB_VERSION, pid: process.pid, documents: documents.all().length }));
+connection.onRequest(TaskPlanRequest, (p) => guard('task plan', { ok: false as const, error: 'Internal error while planning the task (see the CubeLab output).' }, () => {
+  const doc = analyzed(p.uri);
+  if (!doc || doc.kind !== 'mlcube') return { ok: false as const, error: `${p.uri} is not an open MLCube manifest.` };
+  return planTask(doc, p, ctx);
+}));
+connection.onRequest(GridExpansionRequest, (p) => guard('grid expansion', { count: 0, experiments: [] }, () => {
+  const doc = analyzed(p.uri);
+  return doc ? expandGridRequest(doc, p, ctx) : { count: 0, experiments: [] };
+}));
+
+connection.onRequest(CubesRequest, () => guard('cubes', { cubes: [], truncated: false }, () =>
+  listCubes(ctx, documents.all().map((d) => analyzed(d.uri)).filter((d): d is AnalyzedDocument => !!d))));
+documents.listen(connection);
+connection.listen();

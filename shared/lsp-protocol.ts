@@ -1,0 +1,145 @@
+/**
+ * The client <-> language server boundary: every custom request and notification, typed once and
+ * imported by both sides (client/src and server/src). Standard LSP traffic is not repeated here.
+ */
+// The message-type classes only, not the whole protocol package: the client's activation bundle imports
+// this file, and pulling in vscode-languageserver-protocol there would cost it ~300 KB of parsing.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/lib/common/messages';
+
+/** What the server decided a YAML document is. `none` documents get nothing from CubeLab. */
+export type DocumentKind =
+  | 'mlcube' // a v2 MLCube manifest
+  | 'mlcube-settings' // ~/mlcube.yaml system settings (runners/platforms): recognised, left alone
+  | 'mlcube-legacy' // a v1 manifest (schema_type: mlcube_root ...): one diagnostic that says so
+  | 'mlgym-run' // an MLgym run_config
+  | 'mlgym-gs' // an MLgym grid-search / experiment config (component blocks)
+  | 'none';
+
+/** Settings the server reads (section `cubelab`). Defaults live in package.json and in `defaultSettings`. */
+export interface CubeLabSettings {
+  files: { manifestGlobs: string[]; mlgymGlobs: string[]; exclude: string[] };
+  validation: { enable: boolean; debounceMs: number };
+}
+
+export const defaultSettings: CubeLabSettings = {
+  files: { manifestGlobs: [], mlgymGlobs: [], exclude: ['**/node_modules/**', '**/.cubelab/**'] },
+  validation: { enable: true, debounceMs: 150 },
+};
+
+// ---- cubelab/documentKind: which kind the server assigned to a document (for UI and tests) ----
+export interface DocumentKindParams { uri: string }
+export interface DocumentKindResult { kind: DocumentKind }
+export const DocumentKindRequest = new RequestType<DocumentKindParams, DocumentKindResult, void>('cubelab/documentKind');
+
+// ---- cubelab/serverInfo: version and process id (the client shows it; tests kill the pid) ----
+export interface ServerInfoResult { version: string; pid: number; documents: number }
+export const ServerInfoRequest = new RequestType0<ServerInfoResult, void>('cubelab/serverInfo');
+
+// ---- cubelab/taskPlan: what the Docker runner must do for a task (filled by the MLCube issue) ----
+export interface TaskPlanParams {
+  uri: string;
+  /** Task to plan. Empty: the only task of the manifest (mlcube's rule when `--task` is omitted). */
+  task: string;
+  /**
+   * Extra `mlcube run` arguments, one shell word each, as typed by the user: `name=value` parameter overrides,
+   * `-Pkey.path=value` (or `-P key.path=value`) config overrides, and the flags `--network`, `--security`,
+   * `--gpus`, `--memory`, `--cpu`, `--mount`, `--workspace` (`--x=v` or `--x v`).
+   */
+  overrides?: string[];
+  /** Workspace folder for the run (`--workspace`); defaults to `<manifest dir>/workspace`. Relative: to the manifest dir. */
+  workspace?: string;
+}
+export interface TaskPlanMount { host: string; container: string; mode: 'ro' | 'rw' | '' }
+/** How the image is obtained (§2.2): `docker pull` unless the strategy is auto/always and the recipe exists. */
+export interface TaskPlanImageBuild {
+  strategy: 'pull' | 'auto' | 'always';
+  /** Absolute build context (`<root>/<build_context>`). */
+  context: string;
+  /** Absolute Dockerfile path (`<context>/<build_file>`). */
+  file: string;
+  /** Whether the Dockerfile exists (when false, mlcube pulls whatever the strategy). */
+  fileExists: boolean;
+  /** `build_args`: a dict (each `--build-arg K=V`) or a verbatim string. */
+  buildArgs: Record<string, string> | string;
+  /** What `mlcube run` does first: `build` (always, or auto when the image is missing), else `pull` when missing. */
+  action: 'pull' | 'build';
+}
+export interface TaskPlan {
+  /** The task planned (the requested one, or the only one). */
+  taskName: string;
+  image: string;
+  /** The container tool (`docker.docker`: docker, podman, `sudo docker` ...). */
+  docker: string;
+  /** MLCube root (the manifest's folder) and the workspace, both absolute. */
+  root: string;
+  workspace: string;
+  /**
+   * Entrypoint override, already split into tokens (shlex); empty when the image's ENTRYPOINT is used. mlcube passes
+   * `--entrypoint=<tokens[0]>` and puts `tokens[1..]` right after the image. `['']` for an empty entrypoint string.
+   */
+  entrypoint: string[];
+  /**
+   * Arguments after the image and the entrypoint's own tokens: `[task, --p=...]` without an entrypoint,
+   * `[--p=...]` with a multi-token entrypoint (task name dropped), `[]` with a single-token one (params dropped).
+   */
+  args: string[];
+  /** The `--name=/mlcube_ioN[/file]` arguments mlcube generated, whether or not they are passed. */
+  paramArgs: string[];
+  mounts: TaskPlanMount[];
+  /** `env_args`: a dict (each `-e K=V`) or a verbatim string of docker flags. */
+  env: Record<string, string> | string;
+  /** The free-form `cpu_args` or `gpu_args` string plus rendered `--x=y` runner keys, in mlcube's order. */
+  runArgs: string;
+  /** `--gpus` value mlcube appends (`all`, `N`, `device=...`), or null for a CPU run. */
+  gpus: string | null;
+  /** Host folders mlcube creates before the run (the workspace first), in order; only those missing now. */
+  mkdirs: string[];
+  /** Files/folders copied from `<root>/workspace` into a custom workspace before the run (§2.3 step 2). */
+  workspaceSync: { from: string; to: string; kind: 'file' | 'directory' }[];
+  imageBuild: TaskPlanImageBuild;
+  /** The `docker run ...` line mlcube hands to `os.system`, for display and for a CLI-based runner. */
+  command: string;
+  warnings: string[];
+}
+export type TaskPlanResult =
+  | { ok: true; plan: TaskPlan }
+  /** `error` is what mlcube would print; `code` a stable tag (yaml, config, interpolation, task, params, mounts, gpus, entrypoint, overrides). */
+  | { ok: false; error: string; code?: string; warnings?: string[] };
+export const TaskPlanRequest = new RequestType<TaskPlanParams, TaskPlanResult, void>('cubelab/taskPlan');
+
+// ---- cubelab/cubes: the MLCube manifests of the workspace (found on disk, plus open ones) and their tasks ----
+export interface CubeTaskInfo {
+  name: string;
+  /** The task's key in the manifest (zero-based lines and characters, as LSP ranges). */
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+export interface CubeInfo {
+  uri: string;
+  /** The manifest's `name`, or its folder's name when it has none. */
+  name: string;
+  tasks: CubeTaskInfo[];
+}
+export interface CubesResult {
+  cubes: CubeInfo[];
+  /** The walk stopped at its bound (folders or files): some manifests may be missing. */
+  truncated: boolean;
+}
+export const CubesRequest = new RequestType0<CubesResult, void>('cubelab/cubes');
+
+// ---- cubelab/gridExpansion: MLgym grid-search expansion (filled by the MLgym issue) ----
+export interface GridExpansionParams { uri: string; offset?: number; limit?: number }
+export interface GridExpansionResult {
+  /** Total number of experiments, computed without materialising the product. */
+  count: number;
+  /** Experiments `offset .. offset+limit` of the expansion, in MLgym's order (at most 1000 per request). */
+  experiments: { id: number; config: unknown }[];
+  /** Key paths of the swept values (the ones that differ between experiments), for previews. */
+  varying?: string[][];
+  /** Why the grid cannot be expanded (MLgym would raise), or why the document is no grid search. */
+  error?: string;
+}
+export const GridExpansionRequest = new RequestType<GridExpansionParams, GridExpansionResult, void>('cubelab/gridExpansion');
+
+// ---- cubelab/serverNotice: the server says something the user should see once ----
+export interface ServerNoticeParams { level: 'info' | 'warning' | 'error'; message: string }
+export const ServerNoticeNotification = new NotificationType<ServerNoticeParams>('cubelab/serverNotice');

@@ -1,0 +1,167 @@
+/**
+ * Tier 3: runs in a real VS Code (code-server in headless Chromium) against the real Docker engine. A task
+ * runs from its "▶ Run" code lens and shows up in the Runs tree (status) and in its terminal (a line the task
+ * printed); a long-running task is stopped from the Runs tree; the Cubes tree lists the manifest's tasks.
+ * In Restricted Mode, the lens and the command palette both say why nothing runs, and no container or run
+ * record is created.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { checkPrerequisites, defaultVsix, installVsix, repoRoot, startCodeServer, tempDir, type CodeServer } from './helpers/codeServer';
+import { answerTrustDialog, launchBrowser, openWorkbench, quickOpen, runCommand, screenshot, statusBarText } from './helpers/workbench';
+
+const MANIFEST = `name: runs-e2e
+docker:
+  image: cubelab-test/busybox:1
+  cpu_args: --network=none
+tasks:
+  train:
+    entrypoint: /bin/sh -c 'echo "hello from train $0"; echo trained > "$(echo $0 | cut -d= -f2)/model.txt"'
+    parameters:
+      outputs:
+        model: {type: directory, default: model}
+  serve:
+    entrypoint: /bin/sh -c 'echo serving; while true; do sleep 0.1; done'
+    parameters:
+      outputs:
+        out: {type: directory, default: served}
+`;
+
+let browser: Browser;
+let extensionsDir: string;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+before(async () => {
+  checkPrerequisites();
+  // The real engine and the offline test image (idempotent: a running engine is left as it is).
+  execFileSync('bash', [join(repoRoot, 'test/env/setup-docker.sh')], { stdio: 'inherit' });
+  extensionsDir = tempDir('ext');
+  cleanups.push(() => rmSync(extensionsDir, { recursive: true, force: true }));
+  await installVsix(defaultVsix, extensionsDir);
+  browser = await launchBrowser();
+  cleanups.push(() => browser.close());
+});
+
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function session(settings: Record<string, unknown>): Promise<{ server: CodeServer; folder: string }> {
+  const folder = tempDir('runs');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'mlcube.yaml'), MANIFEST);
+  // The DOM terminal renderer, so that the terminal's text can be read.
+  const server = await startCodeServer({ folder, extensionsDir, settings: { 'terminal.integrated.gpuAcceleration': 'off', ...settings } });
+  cleanups.push(async () => {
+    await server.stop();
+    // Containers of this folder's runs (a failed test may leave one running).
+    const ids = docker(['ps', '-aq', '--filter', `label=org.cubelab.manifest=${join(folder, 'mlcube.yaml')}`]).split('\n').filter(Boolean);
+    if (ids.length) docker(['rm', '-f', ...ids]);
+    rmSync(folder, { recursive: true, force: true });
+  });
+  return { server, folder };
+}
+
+function docker(args: string[]): string {
+  return execFileSync('/usr/bin/docker', args, { encoding: 'utf8' }).trim();
+}
+
+function containersOf(folder: string): string[] {
+  return docker(['ps', '-aq', '--filter', `label=org.cubelab.manifest=${join(folder, 'mlcube.yaml')}`]).split('\n').filter(Boolean);
+}
+
+/** Clicks the code lens `title` of the `nth` task (0-based) of the open manifest. */
+async function clickLens(page: Page, title: string, nth: number): Promise<void> {
+  const lens = page.locator('.monaco-editor .codelens-decoration a').filter({ hasText: title }).nth(nth);
+  await lens.waitFor({ state: 'visible', timeout: 60_000 });
+  await lens.click();
+}
+
+async function showCubeLab(page: Page): Promise<void> {
+  await runCommand(page, 'View: Show CubeLab');
+  await page.locator('.pane-header').filter({ hasText: /Runs/ }).first().waitFor({ timeout: 30_000 });
+}
+
+/** The Runs tree's row of the run of `task` (label and description, e.g. "train succeeded · 1 s · exit 0"). */
+function runRow(page: Page, task: string): ReturnType<Page['locator']> {
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Runs/ }) });
+  return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name').getByText(task, { exact: true }) }).first();
+}
+
+async function fail(page: Page, server: CodeServer, name: string, err: unknown): Promise<never> {
+  await screenshot(page, name);
+  throw new Error(`${(err as Error).message}\ncode-server log:\n${server.log().slice(-3000)}`);
+}
+
+test('a task runs from its code lens: Runs tree status, terminal output, outputs on disk; another is stopped', { timeout: 300_000 }, async () => {
+  const { server, folder } = await session({ 'security.workspace.trust.enabled': false });
+  const page = await openWorkbench(browser, server.url);
+  try {
+    await quickOpen(page, 'mlcube.yaml');
+    await showCubeLab(page);
+    // The Cubes tree lists the manifest and its tasks.
+    const cubes = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Cubes/ }) });
+    await cubes.locator('.monaco-list-row').filter({ hasText: 'runs-e2e' }).first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await cubes.locator('.monaco-list-row .label-name').allInnerTexts(), ['runs-e2e', 'train', 'serve']);
+    assert.match(await cubes.locator('.monaco-list-row').first().innerText(), /mlcube\.yaml/);
+
+    await clickLens(page, '▶ Run', 0);
+    // The task's terminal shows what the container printed.
+    await page.locator('.xterm-rows').filter({ hasText: 'hello from train --model=/mlcube_io0' }).first().waitFor({ timeout: 90_000 });
+    const train = runRow(page, 'train');
+    await train.locator('.label-description').getByText(/succeeded/).waitFor({ timeout: 60_000 });
+    assert.match(await train.locator('.label-description').innerText(), /^succeeded · \d+ s · exit 0$/);
+    assert.equal(readFileSync(join(folder, 'workspace', 'model', 'model.txt'), 'utf8'), 'trained\n');
+    await screenshot(page, 'runs-succeeded');
+
+    // A long-running task: running, then stopped from the Runs tree's inline action.
+    await clickLens(page, '▶ Run', 1);
+    const serve = runRow(page, 'serve');
+    await serve.locator('.label-description').getByText(/^running/).waitFor({ timeout: 60_000 });
+    await serve.hover();
+    await serve.locator('.action-label[aria-label="Stop Run"]').click();
+    await serve.locator('.label-description').getByText(/^stopped/).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'runs-stopped');
+    const records = readdirSync(join(folder, '.cubelab', 'runs')).filter((d) => existsSync(join(folder, '.cubelab', 'runs', d, 'run.json')))
+      .map((d) => JSON.parse(readFileSync(join(folder, '.cubelab', 'runs', d, 'run.json'), 'utf8')) as { task: string; status: string; exitCode: number | null });
+    assert.deepEqual(records.map((r) => [r.task, r.status]).sort(), [['serve', 'stopped'], ['train', 'succeeded']]);
+    assert.equal(docker(['ps', '-q', '--filter', `label=org.cubelab.manifest=${join(folder, 'mlcube.yaml')}`]), '', 'no container of this folder still running');
+  } catch (err) {
+    await fail(page, server, 'runs-failed', err);
+  }
+  await page.close();
+});
+
+test('in Restricted Mode nothing runs: the lens and the command palette say why, and no container or record appears', { timeout: 240_000 }, async () => {
+  const { server, folder } = await session({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' });
+  const page = await openWorkbench(browser, server.url);
+  try {
+    await answerTrustDialog(page, false);
+    assert.match(await statusBarText(page), /Restricted Mode/);
+    await quickOpen(page, 'mlcube.yaml');
+    const why = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'CubeLab runs nothing in a restricted workspace' });
+
+    await clickLens(page, '▶ Run', 0);
+    await why.first().waitFor({ timeout: 30_000 });
+    assert.match(await why.first().innerText(), /Trust the workspace to run it/);
+    await screenshot(page, 'runs-restricted');
+    // Dismiss it, then try the command palette.
+    await page.keyboard.press('Escape');
+    await why.first().locator('.codicon-notifications-clear').click().catch(() => undefined);
+    await why.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await runCommand(page, 'CubeLab: Run Task');
+    await why.first().waitFor({ timeout: 30_000 });
+
+    // Give a wrongly started run time to show up, then check nothing did.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(existsSync(join(folder, '.cubelab')), false, 'no run store created');
+    assert.deepEqual(containersOf(folder), [], 'no container created');
+  } catch (err) {
+    await fail(page, server, 'runs-restricted-failed', err);
+  }
+  await page.close();
+});

@@ -1,0 +1,112 @@
+// `npm test`: installs and starts what the tests need, builds and packages CubeLab, then runs every tier.
+// Each tier prints its duration and a plain "N passed, N failed" line; the last line is the total.
+// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner endpoint webviews e2e integration; default: all)
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from '../scripts/ensure-deps.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const all = ['unit', 'lsp', 'runner', 'endpoint', 'webviews', 'e2e', 'integration'];
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
+for (const t of wanted) if (!all.includes(t)) { console.error(`unknown tier "${t}" (tiers: ${all.join(', ')})`); process.exit(2); }
+
+function findTests(dir, suffix) {
+  const out = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p); else if (name.endsWith(suffix)) out.push(relative(root, p));
+    }
+  };
+  walk(join(root, dir));
+  return out;
+}
+
+/** Runs a command, streaming its output, and returns its exit code and everything it printed. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (b) => { text += b; process.stdout.write(b); });
+    child.stderr.on('data', (b) => { text += b; process.stderr.write(b); });
+    child.on('error', (err) => { text += String(err); resolve({ code: 1, text }); });
+    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+  });
+}
+
+/** Reads the node test runner's summary ("ℹ pass N" / "ℹ fail N"). */
+function nodeSummary(text) {
+  const pass = [...text.matchAll(/^[ℹ#] pass (\d+)/gm)].map((m) => +m[1]);
+  const fail = [...text.matchAll(/^[ℹ#] fail (\d+)/gm)].map((m) => +m[1]);
+  return { passed: pass.reduce((a, b) => a + b, 0), failed: fail.reduce((a, b) => a + b, 0) };
+}
+
+async function step(name, cmd, args, env) {
+  console.log(`\n=== ${name}`);
+  const { code } = await run(cmd, args, { env });
+  if (code !== 0) { console.error(`\n${name} failed (exit ${code}).`); }
+  return code === 0;
+}
+
+const node = process.execPath;
+const nodeTest = (files, extra = []) => [...extra, '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+
+const tiers = {
+  unit: async () => ({ ...(await run(node, nodeTest(findTests('test/unit', '.test.ts')))) }),
+  lsp: async () => ({ ...(await run(node, nodeTest(findTests('test/lsp', '.test.ts')))) }),
+  // Against the real Docker engine that setup-docker.sh starts.
+  // Then the same runs inside code-server's extension host (its own "N passed, N failed", folded into the node summary).
+  runner: async () => {
+    const tests = await run(node, nodeTest(findTests('test/runner', '.test.ts')));
+    const inVscode = await run(node, ['test/runner/vscode/run.mjs']);
+    const m = [...inVscode.text.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+    return { code: tests.code || inVscode.code, text: `${tests.text}\nℹ pass ${m ? m[1] : 0}\nℹ fail ${m ? m[2] : 1}\n` };
+  },
+  // The MLboard-compatible endpoint, with Debian's python-socketio client that setup-python-socketio.sh installs.
+  endpoint: async () => ({ ...(await run(node, nodeTest(findTests('test/endpoint', '.test.ts')))) }),
+  // Each webview bundle in Debian's headless Chromium, driven through its message contract.
+  webviews: async () => ({ ...(await run(node, nodeTest(findTests('test/webviews', '.test.ts')))) }),
+  e2e: async () => ({ ...(await run(node, nodeTest(findTests('test/e2e', '.test.ts')))) }),
+  integration: async () => ({ ...(await run(node, ['test/integration/run-in-code-server.mjs'])) }),
+};
+
+const started = Date.now();
+let ok = true;
+ensureDependencies();
+ok = (await step('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit'])) && ok;
+// Preparation: what every tier needs. The e2e and integration tiers also need a real VS Code and Chromium.
+const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t === 'runner');
+if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;
+else if (wanted.includes('webviews')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
+if (wanted.includes('runner') || wanted.includes('e2e')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+if (wanted.includes('endpoint')) ok = (await step('setup: python3-socketio client', 'bash', ['test/env/setup-python-socketio.sh'])) && ok;
+ok = (await step('build', node, ['scripts/build.mjs'])) && ok;
+if (needsVscode) ok = (await step('package', node, ['scripts/package.mjs', join(root, 'test/out/cubelab.vsix')])) && ok;
+
+let passed = 0, failed = 0;
+const lines = [];
+for (const tier of wanted) {
+  const t0 = Date.now();
+  console.log(`\n=== tier ${tier}`);
+  const { code, text } = await tiers[tier]();
+  let s = nodeSummary(text);
+  const plain = [...text.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+  if (plain && s.passed === 0 && s.failed === 0) s = { passed: +plain[1], failed: +plain[2] };
+  // A tier that could not start its component, or found no tests, fails: it never counts as skipped.
+  if (code !== 0 && s.failed === 0) s.failed = 1;
+  if (s.passed + s.failed === 0) s.failed = 1;
+  passed += s.passed; failed += s.failed;
+  const took = `tier ${tier} took ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const line = `${tier}: ${s.passed} passed, ${s.failed} failed`;
+  lines.push(took, line);
+  console.log(took);
+  console.log(line);
+}
+if (!ok) failed += 1;
+console.log(`\n=== summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+for (const l of lines) console.log(l);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && ok ? 0 : 1);

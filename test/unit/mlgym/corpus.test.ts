@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import table from '../../fixtures/mlgym/corpus-table.json';
+import { CORPUS, ctxWith, open, validate } from './helpers';
+
+interface Row { file: string; kind: string; status: 'valid' | 'stale'; errors: { code: string; line: number; text: string }[]; reason: string }
+const rows = table as Row[];
+const dir = join(CORPUS, 'configs');
+
+test('the table covers every corpus config, each with a reason', () => {
+  assert.deepEqual(rows.map((r) => r.file).sort(), readdirSync(dir).sort());
+  for (const r of rows) {
+    assert.ok(r.reason.length > 20, `${r.file} has a reason`);
+    assert.equal(r.status === 'stale', r.errors.length > 0, `${r.file}: stale exactly when errors are listed`);
+  }
+  assert.ok(rows.filter((r) => r.status === 'valid').length >= 15);
+  assert.ok(rows.some((r) => r.errors.some((e) => e.text === 'train_split_name')));
+});
+
+for (const r of rows) {
+  test(`corpus ${r.file.replace('mlgym+mlgym__', '')}: ${r.status}`, () => {
+    const text = readFileSync(join(dir, r.file), 'utf8');
+    // A virtual path under the corpus name: the real folder holds no sibling gs_config files.
+    const path = `/corpus/${r.file.replace('mlgym+mlgym__', '').replace(/__/g, '/')}`;
+    const ctx = ctxWith();
+    assert.equal(open(path, text, ctx).kind, r.kind);
+    const lines = text.split('\n');
+    const errors = validate(path, text, ctx).filter((d) => d.severity === 1).map((d) => ({
+      code: String(d.code), line: d.range.start.line + 1,
+      text: lines[d.range.start.line].slice(d.range.start.character, d.range.end.line === d.range.start.line ? d.range.end.character : undefined),
+    }));
+    assert.deepEqual(errors, r.errors);
+  });
+}

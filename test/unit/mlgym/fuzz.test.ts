@@ -1,0 +1,64 @@
+/**
+ * Mutation fuzzing of the MLgym features (test/helpers/fuzz.ts): broken variants of every corpus config and
+ * of the real run's grid search must never make any MLgym feature throw or run for more than a second.
+ * Runs in a worker thread so that a real infinite loop fails instead of hanging. Time-boxed to about 10 s.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { HangGuard, assertNoCrashNoHang, mutationsOfAny } from '../../helpers/fuzz';
+import { mlgymKeystroke } from '../../fixtures/mlgym/keystroke';
+
+const DIR = '/work/shared/corpus/mlgym/configs';
+const corpus = fs.readdirSync(DIR).sort().map((f) => fs.readFileSync(join(DIR, f), 'utf8'));
+const TARGET = join(__dirname, '..', '..', 'fixtures', 'mlgym', 'keystroke.ts');
+
+let guard: HangGuard;
+/**
+ * Limit per input. Normal inputs take well under 100 ms warm; the limit is wider than the harness's 1 s
+ * because this machine's 2 cores run other suites at the same time (load averages of 10 were seen), and
+ * what it must catch (loops, exponential alias or sweep blow-ups) takes far longer than 5 s.
+ */
+const LIMIT_MS = 5000;
+
+before(async () => {
+  guard = HangGuard.start(TARGET, 'mlgymKeystroke');
+  // Warm the YAML parser on big inputs first: its first compilation is not a hang.
+  await guard.ready(corpus.join('\n'));
+  await guard.check(Array.from({ length: 3000 }, (_, k) => `    k${k}: v${k}`).join('\n') + corpus[1], 60_000);
+});
+after(async () => { await guard.close(); });
+
+test('nasty inputs: no crash, no hang', async () => {
+  const laughs = 'a: &a [1]\n' + Array.from({ length: 40 }, (_, i) => `l${i + 1}: &l${i + 1} [*${i === 0 ? 'a' : `l${i}`}, *${i === 0 ? 'a' : `l${i}`}]`).join('\n');
+  const nasty = [
+    '', '\uFEFF', '---\n---\n', 'm:\n  component_type_key: MODEL\n' + '  '.repeat(500) + 'x: 1\n',
+    laughs.replace(/l(\d+): &l/g, 'l$1: &l') + '\nmodel:\n  component_type_key: MODEL\n  variant_key: DEFAULT\n  config: {model_definition: {x: *l40}}\n',
+    'g: &g {sweep: absolute, values: [1, 2]}\n' + Array.from({ length: 30 }, (_, i) => `c${i}:\n  component_type_key: OPTIMIZER\n  config: {params: {lr: *g}}`).join('\n') + '\n',
+    'a:\n  component_type_key: X\n  requirements:\n    - {name: r, component_name: b}\nb:\n  component_type_key: X\n  requirements:\n    - {name: r, component_name: a}\n',
+    'o:\n  component_type_key: OPTIMIZER\n  config:\n    params:\n' + Array.from({ length: 60 }, (_, i) => `      k${i}: {sweep: absolute, values: [1, 2, 3]}`).join('\n') + '\n',
+    'o: {sweep: absolute, values: [{sweep: absolute, values: [1]}, {a: {sweep: absolute, values: {x: 1}}}, {b: {sweep: absolute, values: abc}}]}\n',
+    'run_configuration:\n  type: [train]\n  config: 3\nenvironment: []\nlogging:\n  websocket_logging_servers: {a: 1}\n  gs_rest_api_endpoint: [x]\n',
+    'CV:\n  iterator_key: [1]\n  config: [1]\n',
+    '<<: *nope\nm: {<<: {component_type_key: MODEL}}\n',
+    'm:\n  ? [a, b]\n  : {}\n  component_type_key: MODEL\n',
+  ];
+  for (const t of nasty) {
+    assertNoCrashNoHang(mlgymKeystroke, t, LIMIT_MS);
+    await guard.check(t, LIMIT_MS);
+  }
+});
+
+test('mutated corpus configs: no crash, no hang (time-boxed)', async () => {
+  let runs = 0;
+  await fc.assert(
+    fc.asyncProperty(mutationsOfAny(corpus), async (text) => {
+      runs++;
+      await guard.check(text, LIMIT_MS);
+    }),
+    { numRuns: 3000, interruptAfterTimeLimit: 10_000, markInterruptAsFailure: false, seed: Number(process.env.CUBELAB_FUZZ_SEED ?? 20261123) },
+  );
+  assert.ok(runs >= 50, `only ${runs} fuzz runs`);
+});

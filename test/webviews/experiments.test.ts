@@ -1,0 +1,140 @@
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { openWebview, startHarness, type WebviewHarness, type WebviewPage } from './harness';
+import type { ExperimentRow, ExperimentsToWebview } from '../../shared/webview-protocol/experiments';
+
+let h: WebviewHarness;
+before(async () => { h = await startHarness(); });
+after(async () => { await h?.close(); });
+
+function rows(n: number): ExperimentRow[] {
+  return Array.from({ length: n }, (_, i): ExperimentRow => ({
+    id: String(i),
+    status: i % 7 === 3 ? 'failed' : i % 2 ? 'running' : 'done',
+    progress: i % 2 ? 0.5 : 1,
+    epoch: i % 10,
+    params: { 'optimizer.lr': [0.1, 0.01, 0.001][i % 3], 'model.hidden': 16 * (1 + (i % 4)), seed: 1 },
+    scores: { val_F1_SCORE_macro: (i * 37 % 100) / 100 },
+  }));
+}
+
+const init = (n: number): ExperimentsToWebview => ({
+  type: 'init', source: '/s/event_storage.log', title: 'gs', selected: [],
+  varyingParams: ['model.hidden', 'optimizer.lr'], scoreKeys: ['val_F1_SCORE_macro'], rows: rows(n),
+});
+
+const viewIds = (p: WebviewPage) => p.page.evaluate(() => window.cubelabExperimentsProbe?.viewIds() ?? []);
+const domIds = (p: WebviewPage) => p.page.$$eval('.row:not([hidden])', (rs) => rs
+  .map((r) => ({ id: (r as HTMLElement).dataset.id ?? '', i: Number((r as HTMLElement).dataset.index) }))
+  .sort((a, b) => a.i - b.i).map((r) => r.id));
+
+async function clean(p: WebviewPage): Promise<void> {
+  assert.deepEqual(await p.cspViolations(), [], 'no CSP violations');
+  assert.deepEqual(p.errors, [], 'no page or console errors');
+}
+
+test('shows one row per experiment with the varying parameters and latest scores as columns', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(20));
+  await p.page.locator('.row').first().waitFor();
+  assert.deepEqual(await p.page.evaluate(() => window.cubelabExperimentsProbe?.columns()),
+    ['Experiment', 'Status', 'Progress', 'Epoch', 'model.hidden', 'optimizer.lr', 'val_F1_SCORE_macro']);
+  const first = await p.page.locator('.row[data-index="1"] .cell').allTextContents();
+  assert.deepEqual(first, ['1', 'running', '50 %', '1', '32', '0.01', '0.3700']);
+  assert.equal(await p.page.locator('.count').textContent(), '20 experiments');
+  await clean(p);
+  await p.page.close();
+});
+
+test('text filter and column filters narrow the rows', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(20));
+  await p.page.locator('#filter input').fill('failed');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 3);
+  assert.deepEqual(await viewIds(p), ['3', '10', '17']);
+  assert.deepEqual(await domIds(p), ['3', '10', '17']);
+  await p.page.locator('#filter input').fill('optimizer.lr=0.001 val_F1_SCORE_macro>0.5');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().join() !== '3,10,17');
+  // lr 0.001 is every third row from 2; scores (i·37 mod 100)/100 above 0.5: 2 → 0.74, 5 → 0.85, 8 → 0.96, 11 → 0.07 ✗, 14 → 0.18 ✗, 17 → 0.29 ✗
+  assert.deepEqual(await viewIds(p), ['2', '5', '8']);
+  assert.equal(await p.page.locator('.count').textContent(), '3 of 20 experiments');
+  assert.equal(((await p.state()) as { filter: string }).filter, 'optimizer.lr=0.001 val_F1_SCORE_macro>0.5');
+  await clean(p);
+  await p.page.close();
+});
+
+test('clicking a header sorts (numbers numerically, again for descending)', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(12));
+  await p.page.locator('.header .cell[data-column="score:val_F1_SCORE_macro"]').click();
+  const asc = await viewIds(p);
+  const score = (id: string) => (Number(id) * 37 % 100) / 100;
+  assert.deepEqual(asc, [...asc].sort((a, b) => score(a) - score(b)));
+  assert.equal(asc[0], '0');
+  await p.page.locator('.header .cell[data-column="score:val_F1_SCORE_macro"]').click();
+  const desc = await viewIds(p);
+  assert.deepEqual(desc, [...asc].reverse());
+  assert.deepEqual((await domIds(p)).slice(0, 3), desc.slice(0, 3));
+  await p.page.locator('.header .cell[data-column="id"]').click();
+  assert.deepEqual((await viewIds(p)).slice(0, 4), ['0', '1', '2', '3'], 'ids sort as numbers');
+  await clean(p);
+  await p.page.close();
+});
+
+test('10,000 rows: only the visible rows are in the DOM, scrolling renders the rows in view quickly', async () => {
+  const p = await openWebview(h, 'experiments', { viewport: { width: 1200, height: 700 } });
+  await p.send(init(10_000));
+  await p.page.locator('.row').first().waitFor();
+  const inDom = await p.page.evaluate(() => window.cubelabExperimentsProbe?.domRows() ?? 0);
+  assert.ok(inDom > 10 && inDom < 80, `rows in the DOM: ${inDom}`);
+  const ms = await p.page.evaluate(async () => {
+    const vp = document.querySelector('.viewport') as HTMLElement;
+    const t0 = performance.now();
+    for (let i = 1; i <= 50; i++) { vp.scrollTop = i * 4000; vp.dispatchEvent(new Event('scroll')); }
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    return (performance.now() - t0) / 50;
+  });
+  assert.ok(ms < 16, `${ms.toFixed(2)} ms per scroll step`);
+  await p.page.evaluate(() => { const vp = document.querySelector('.viewport') as HTMLElement; vp.scrollTop = 9000 * 24; vp.dispatchEvent(new Event('scroll')); });
+  const ids = await domIds(p);
+  assert.ok(ids.includes('9000'), `visible rows around 9000: ${ids.slice(0, 3).join()}…`);
+  await clean(p);
+  await p.page.close();
+});
+
+test('selection posts selectExperiments (click, ctrl-click), double-click opens, updates upsert rows', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(10));
+  await p.page.locator('.row[data-id="4"]').click();
+  assert.deepEqual((await p.waitForPosted('selectExperiments')).ids, ['4']);
+  await p.page.locator('.row[data-id="6"]').click({ modifiers: ['Control'] });
+  assert.deepEqual((await p.waitForPosted('selectExperiments', 2)).ids, ['4', '6']);
+  assert.equal(await p.page.locator('.row.selected').count(), 2);
+  await p.page.locator('.row[data-id="6"]').dblclick();
+  assert.equal((await p.waitForPosted('openExperiment')).id, '6');
+  await p.send({ type: 'update', varyingParams: ['model.hidden', 'optimizer.lr'], scoreKeys: ['val_F1_SCORE_macro', 'val_loss'], rows: [
+    { ...rows(10)[6], status: 'done', progress: 1, scores: { val_F1_SCORE_macro: 0.99, val_loss: 0.1 } },
+    { ...rows(11)[10] },
+  ] });
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 11);
+  const six = await p.page.locator('.row[data-id="6"] .cell').allTextContents();
+  assert.deepEqual(six.slice(1, 3), ['done', '100 %']);
+  assert.deepEqual(six.slice(-2), ['0.9900', '0.1000']);
+  await clean(p);
+  await p.page.close();
+});
+
+test('invalid messages are dropped and counted; the column chooser adds a constant parameter', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(5));
+  await p.send({ type: 'update', varyingParams: [], scoreKeys: [], rows: [{ id: 1, status: 'done' }] });
+  await p.send({ type: 'update', varyingParams: [], scoreKeys: [], rows: [{ ...rows(1)[0], status: 'exploded' }] });
+  await p.send({ type: 'select' });
+  assert.equal(await p.page.evaluate(() => window.cubelabExperimentsProbe?.dropped()), 3);
+  assert.equal((await viewIds(p)).length, 5);
+  await p.page.locator('#columns').click();
+  await p.page.locator('.columns-panel vscode-checkbox[data-column="param:seed"]').click();
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.columns().includes('seed'));
+  await clean(p);
+  await p.page.close();
+});

@@ -1,0 +1,245 @@
+/**
+ * Experiments table panel (webview): one row per experiment, sortable, filterable, virtualised (only the
+ * rows in view are in the DOM, so 10,000 rows scroll smoothly). Selection is posted to the extension, which
+ * forwards it to the charts.
+ */
+import './style.css';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import {
+  isExperimentsToWebview, isExperimentsViewState,
+  type ExperimentRow, type ExperimentsFromWebview, type ExperimentsToWebview, type ExperimentsViewState,
+} from '../../shared/webview-protocol/experiments';
+import { connectToHost, el } from '../shared/host';
+import { cellText, columnsFor, compareRows, rowFilter, type Column } from './table';
+
+const ROW_HEIGHT = 24;
+const OVERSCAN = 8;
+
+const host = connectToHost<ExperimentsToWebview, ExperimentsFromWebview, ExperimentsViewState>(isExperimentsToWebview, isExperimentsViewState);
+let state: ExperimentsViewState = host.getState() ?? { source: '', filter: '', sort: null, selected: [] };
+let rows: ExperimentRow[] = [];
+const byId = new Map<string, ExperimentRow>();
+let varying: string[] = [];
+let scoreKeys: string[] = [];
+/** Parameters the user added from the column chooser (beyond the varying ones) or hid. */
+const extraParams = new Set<string>();
+const hidden = new Set<string>();
+let columns: Column[] = [];
+let view: ExperimentRow[] = [];
+let anchor = -1;
+
+// ---- layout -------------------------------------------------------------------------------------------
+const app = document.getElementById('app') as HTMLElement;
+const toolbar = el('div', 'toolbar');
+const filter = document.createElement('vscode-textfield') as VscodeTextfield;
+filter.placeholder = 'Filter: text, column=value, column>number';
+filter.id = 'filter';
+const count = el('span', 'count');
+const chooserButton = el('vscode-button', undefined, 'Columns');
+chooserButton.setAttribute('secondary', '');
+chooserButton.id = 'columns';
+toolbar.append(filter, count, chooserButton);
+const chooser = el('div', 'columns-panel');
+const table = el('div', 'table');
+const header = el('div', 'header');
+const viewport = el('div', 'viewport');
+const spacer = el('div', 'spacer');
+viewport.append(spacer);
+table.append(header, viewport);
+app.append(toolbar, chooser, table);
+
+function saveState(): void {
+  host.setState(state);
+  host.post({ type: 'stateChanged', state });
+}
+
+filter.addEventListener('input', () => {
+  state = { ...state, filter: filter.value };
+  saveState();
+  refresh();
+});
+chooserButton.addEventListener('click', () => { chooser.classList.toggle('open'); renderChooser(); });
+
+// ---- columns --------------------------------------------------------------------------------------------
+function allParams(): string[] {
+  const keys = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r.params)) keys.add(k);
+  return [...keys].sort();
+}
+
+function computeColumns(): void {
+  const params = [...new Set([...varying, ...extraParams])].sort();
+  columns = columnsFor(params, scoreKeys).filter((c) => !hidden.has(c.id));
+  const template = columns.map((c) => (c.kind === 'id' ? '90px' : c.kind === 'status' ? '90px' : c.kind === 'progress' || c.kind === 'epoch' ? '72px' : '130px')).join(' ');
+  header.style.gridTemplateColumns = template;
+  header.replaceChildren(...columns.map((c) => {
+    const cell = el('div', 'cell', c.label);
+    cell.title = c.label;
+    cell.dataset.column = c.id;
+    if (state.sort?.column === c.id) cell.classList.add(state.sort.descending ? 'sorted-desc' : 'sorted-asc');
+    cell.addEventListener('click', () => {
+      const desc = state.sort?.column === c.id ? !state.sort.descending : false;
+      state = { ...state, sort: { column: c.id, descending: desc } };
+      saveState();
+      computeColumns();
+      refresh();
+    });
+    return cell;
+  }));
+  pool.length = 0;
+  spacer.replaceChildren();
+}
+
+function renderChooser(): void {
+  if (!chooser.classList.contains('open')) return;
+  const fixed = columnsFor([], scoreKeys).filter((c) => c.kind !== 'id');
+  const params = allParams().map((p): Column => ({ id: `param:${p}`, label: p, kind: 'param' }));
+  chooser.replaceChildren(...[...fixed, ...params].map((c) => {
+    const box = document.createElement('vscode-checkbox') as VscodeCheckbox;
+    box.label = c.label;
+    box.dataset.column = c.id;
+    box.checked = c.kind === 'param' ? (varying.includes(c.label) || extraParams.has(c.label)) && !hidden.has(c.id) : !hidden.has(c.id);
+    box.addEventListener('change', () => {
+      if (box.checked) { hidden.delete(c.id); if (c.kind === 'param') extraParams.add(c.label); }
+      else hidden.add(c.id);
+      computeColumns();
+      refresh();
+    });
+    return box;
+  }));
+}
+
+// ---- rows ---------------------------------------------------------------------------------------------
+const pool: HTMLElement[] = [];
+
+function refresh(): void {
+  const keep = rowFilter(state.filter, columns);
+  view = rows.filter(keep);
+  const sortCol = state.sort && columns.find((c) => c.id === state.sort?.column);
+  if (sortCol && state.sort) view.sort(compareRows(sortCol, state.sort.descending));
+  count.textContent = view.length === rows.length ? `${rows.length} experiments` : `${view.length} of ${rows.length} experiments`;
+  spacer.style.height = `${view.length * ROW_HEIGHT}px`;
+  render();
+}
+
+function render(): void {
+  const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+  const selected = new Set(state.selected);
+  const needed = last - first;
+  while (pool.length < needed) {
+    const r = el('div', 'row');
+    r.style.gridTemplateColumns = header.style.gridTemplateColumns;
+    for (const _c of columns) r.append(el('div', 'cell'));
+    pool.push(r);
+    spacer.append(r);
+  }
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i];
+    const row = view[first + i];
+    if (i >= needed || !row) { r.hidden = true; continue; }
+    r.hidden = false;
+    r.style.transform = `translateY(${(first + i) * ROW_HEIGHT}px)`;
+    r.dataset.id = row.id;
+    r.dataset.index = String(first + i);
+    r.classList.toggle('selected', selected.has(row.id));
+    columns.forEach((c, j) => {
+      const cell = r.children[j] as HTMLElement;
+      cell.textContent = cellText(row, c);
+      cell.className = `cell${c.kind === 'score' || c.kind === 'progress' || c.kind === 'epoch' ? ' num' : ''}${c.kind === 'status' ? ` status-${row.status}` : ''}`;
+    });
+  }
+}
+
+viewport.addEventListener('scroll', () => render(), { passive: true });
+new ResizeObserver(() => render()).observe(viewport);
+
+function rowAt(target: EventTarget | null): { row: ExperimentRow; index: number } | undefined {
+  const r = (target as HTMLElement | null)?.closest<HTMLElement>('.row');
+  const index = Number(r?.dataset.index);
+  return r && Number.isInteger(index) && view[index] ? { row: view[index], index } : undefined;
+}
+
+spacer.addEventListener('click', (ev) => {
+  const hit = rowAt(ev.target);
+  if (!hit) return;
+  let ids: string[];
+  if (ev.shiftKey && anchor >= 0) {
+    const [a, b] = anchor < hit.index ? [anchor, hit.index] : [hit.index, anchor];
+    ids = view.slice(a, b + 1).map((r) => r.id);
+  } else if (ev.ctrlKey || ev.metaKey) {
+    const s = new Set(state.selected);
+    if (s.has(hit.row.id)) s.delete(hit.row.id); else s.add(hit.row.id);
+    ids = [...s];
+    anchor = hit.index;
+  } else {
+    ids = [hit.row.id];
+    anchor = hit.index;
+  }
+  state = { ...state, selected: ids };
+  saveState();
+  host.post({ type: 'selectExperiments', ids });
+  render();
+});
+spacer.addEventListener('dblclick', (ev) => {
+  const hit = rowAt(ev.target);
+  if (hit) host.post({ type: 'openExperiment', id: hit.row.id });
+});
+
+// ---- messages -----------------------------------------------------------------------------------------
+function upsert(list: ExperimentRow[]): void {
+  for (const r of list) {
+    const old = byId.get(r.id);
+    byId.set(r.id, r);
+    if (old) rows[rows.indexOf(old)] = r; else rows.push(r);
+  }
+}
+
+host.onMessage((m) => {
+  switch (m.type) {
+    case 'init':
+      if (state.source !== m.source) state = { source: m.source, filter: '', sort: null, selected: m.selected };
+      host.setState(state);
+      filter.value = state.filter;
+      rows = [];
+      byId.clear();
+      upsert(m.rows);
+      varying = m.varyingParams;
+      scoreKeys = m.scoreKeys;
+      computeColumns();
+      renderChooser();
+      refresh();
+      break;
+    case 'update': {
+      const newColumns = m.varyingParams.join('\n') !== varying.join('\n') || m.scoreKeys.join('\n') !== scoreKeys.join('\n');
+      upsert(m.rows);
+      varying = m.varyingParams;
+      scoreKeys = m.scoreKeys;
+      if (newColumns) { computeColumns(); renderChooser(); }
+      refresh();
+      break;
+    }
+    case 'select':
+      state = { ...state, selected: m.ids };
+      host.setState(state);
+      render();
+      break;
+  }
+});
+
+/** Read-only probe for the browser tests. */
+declare global {
+  interface Window { cubelabExperimentsProbe?: { columns(): string[]; viewIds(): string[]; domRows(): number; dropped(): number } }
+}
+window.cubelabExperimentsProbe = {
+  columns: () => columns.map((c) => c.label),
+  viewIds: () => view.map((r) => r.id),
+  domRows: () => spacer.querySelectorAll('.row:not([hidden])').length,
+  dropped: () => host.dropped.count,
+};
+
+host.post({ type: 'ready' });
