@@ -28,6 +28,9 @@ const timers = new Map<string, NodeJS.Timeout>();
 const incrementalValidator = new IncrementalValidator();
 const validatedVersion = new Map<string, number>();
 let configurationPull = false;
+let codeLensRefresh = false;
+let inlayHintRefresh = false;
+let refreshPending = false;
 
 function guard<T>(what: string, fallback: T, fn: () => T): T {
   try {
@@ -47,6 +50,21 @@ function analyzed(uri: string): AnalyzedDocument | undefined {
   const doc = guard('analysis', undefined, () => analyzeIncrementally(hit, uri, td.version, td.getText(), ctx));
   if (doc) cache.set(uri, doc);
   return doc;
+}
+
+/**
+ * Asks the client to fetch lenses and inlay hints again. VS Code may ask for them before the document's
+ * didOpen reaches the server (the provider registers first), and an empty answer is never asked again:
+ * without this, a freshly opened manifest can stay without its "▶ Run" lenses until the first edit.
+ */
+function refreshViews(): void {
+  if (refreshPending || (!codeLensRefresh && !inlayHintRefresh)) return;
+  refreshPending = true;
+  setImmediate(() => {
+    refreshPending = false;
+    if (codeLensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (inlayHintRefresh) void connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
+  });
 }
 
 function providerFor(uri: string): [AnalyzedDocument, KindProvider] | undefined {
@@ -82,6 +100,8 @@ async function pullSettings(): Promise<void> {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   configurationPull = !!params.capabilities.workspace?.configuration;
+  codeLensRefresh = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+  inlayHintRefresh = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
   ctx.workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter(Boolean);
   return {
     capabilities: {
@@ -105,6 +125,7 @@ connection.onInitialized(async () => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'cubelab' });
     await guard('settings', Promise.resolve(), pullSettings);
     for (const d of documents.all()) scheduleValidation(d.uri, 0);
+    refreshViews();
   }
 });
 
@@ -112,9 +133,10 @@ connection.onDidChangeConfiguration(async () => {
   await pullSettings().catch((e) => connection.console.error(String(e)));
   cache.clear();
   for (const d of documents.all()) scheduleValidation(d.uri, 0);
+  refreshViews();
 });
 
-documents.onDidOpen((e) => scheduleValidation(e.document.uri, 0));
+documents.onDidOpen((e) => { scheduleValidation(e.document.uri, 0); refreshViews(); });
 // Opening fires both events for the same version: validate it once.
 documents.onDidChangeContent((e) => { if (validatedVersion.get(e.document.uri) !== e.document.version) scheduleValidation(e.document.uri, ctx.settings.validation.debounceMs); });
 documents.onDidClose((e) => {
