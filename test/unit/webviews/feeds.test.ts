@@ -32,7 +32,8 @@ test('metrics feed: init sends every series, append sends only newer points, a m
   const a = feed.append(agg, agg.takeChanged());
   assert.deepEqual(a?.points, [{ experiment: '1', key: 'val_F1', x: [2, 3], y: [0.7, 0.8] }]);
   agg.apply(result('0', 2, 0.3));
-  agg.apply(result('0', 1, 0.35)); // arrives late: before the last epoch sent
+  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [2], y: [0.3] }]);
+  agg.apply(result('0', 1, 0.35)); // arrives late: before epoch 2, which the panel already has
   const b = feed.append(agg, agg.takeChanged());
   assert.deepEqual(b?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1, 2], y: [0.4, 0.35, 0.3], replace: true }]);
 });
@@ -93,7 +94,7 @@ test('run session over a generated storage: table rows, then live lines arrive a
     session.flush();
     // A live line: a new epoch for experiment 0.
     appendFileSync(w.logPath, JSON.stringify({ event_type: 'evaluation_result', creation_ts: 1707945346999999, payload: {
-      experiment_id: 0, grid_search_id: '2024-02-14--22-15-46', epoch: 99, split: 'val', metric_scores: [{ metric: 'F1_SCORE_macro', score: 0.123 }], loss_scores: [],
+      experiment_id: 0, grid_search_id: '2024-02-14--22-15-46', epoch: 99, metric_scores: [{ metric: 'F1_SCORE_macro', split: 'val', score: 0.123 }], loss_scores: [],
     } }) + '\n');
     const deadline = Date.now() + 5000;
     while (!changes.some((c) => c.includes('0')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
