@@ -108,6 +108,10 @@ test('a task runs from its code lens: Runs tree status, terminal output, outputs
     await cubes.locator('.monaco-list-row').filter({ hasText: 'runs-e2e' }).first().waitFor({ timeout: 60_000 });
     assert.deepEqual(await cubes.locator('.monaco-list-row .label-name').allInnerTexts(), ['runs-e2e', 'train', 'serve']);
     assert.match(await cubes.locator('.monaco-list-row').first().innerText(), /mlcube\.yaml/);
+    // A manifest created on disk (not in the editor) joins the tree without a manual refresh.
+    mkdirSync(join(folder, 'second'));
+    writeFileSync(join(folder, 'second', 'mlcube.yaml'), 'name: second-cube\ndocker:\n  image: busybox\ntasks:\n  only:\n    entrypoint: /bin/true\n');
+    await cubes.locator('.monaco-list-row').filter({ hasText: 'second-cube' }).first().waitFor({ timeout: 30_000 });
 
     await clickLens(page, '▶ Run', 0);
     // The task's terminal shows what the container printed.

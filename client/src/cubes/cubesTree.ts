@@ -84,10 +84,15 @@ export function registerCubes(context: vscode.ExtensionContext, client: Promise<
   // Typing in a manifest fires many events: one refresh after a short pause.
   const soon = (): void => { if (timer) clearTimeout(timer); timer = setTimeout(() => { timer = undefined; tree.refresh(); }, 300); };
   const watcher = vscode.workspace.createFileSystemWatcher('**/mlcube*.{yaml,yml}');
+  // A manifest written into a folder that was just created (git checkout, unzip, mkdir && cp) is not
+  // reported by the watcher above, only the folder is: a created or deleted folder refreshes too.
+  const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+  const onFolderEvent = (uri: vscode.Uri): void => { if (isManifest(uri) || !path.extname(uri.path)) soon(); };
   const target = (n: CubesNode | undefined): [string, string] | undefined => (n ? [n.cube.uri, n.kind === 'task' ? n.task.name : ''] : undefined);
   context.subscriptions.push(
-    tree, view, watcher,
+    tree, view, watcher, folders,
     watcher.onDidCreate(soon), watcher.onDidDelete(soon), watcher.onDidChange(soon),
+    folders.onDidCreate(onFolderEvent), folders.onDidDelete(onFolderEvent),
     vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && isManifest(e.document.uri)) soon(); }),
     vscode.workspace.onDidChangeWorkspaceFolders(soon),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),

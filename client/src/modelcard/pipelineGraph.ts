@@ -14,6 +14,13 @@ const GAP_Y = 12;
 const MARGIN = 8;
 /** Text width estimate at the 12px UI font: the layout runs without a DOM to measure in. */
 const CHAR_WIDTH = 7;
+const MAX_WIDTH = 280;
+
+/** Shortens a label to what fits in a node of this width (ellipsis at the end). */
+export function fitText(text: string, width: number): string {
+  const max = Math.max(4, Math.floor((width - 16) / CHAR_WIDTH));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
 
 interface Requirement { name: string; component: string; subscription: string | null }
 interface Component { id: string; type: string; variant: string; requires: Requirement[] }
@@ -94,7 +101,8 @@ export function buildPipelineGraph(config: Record<string, unknown>): PipelineGra
   }
   orderColumns(columns, preds, succs);
 
-  const width = Math.max(150, ...components.map((c) => Math.max(c.id.length, `${c.type} · ${c.variant}`.length) * CHAR_WIDTH + 20));
+  // Wide enough for the longest name, within bounds; longer labels are shortened by fitText (full text in a tooltip).
+  const width = Math.min(MAX_WIDTH, Math.max(150, ...components.map((c) => Math.max(c.id.length, `${c.type} · ${c.variant}`.length) * CHAR_WIDTH + 20)));
   const tallest = Math.max(0, ...columns.map((col) => col.length));
   const height = tallest ? MARGIN * 2 + tallest * NODE_HEIGHT + (tallest - 1) * GAP_Y : 0;
   const nodes: PipelineNode[] = [];

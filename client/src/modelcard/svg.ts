@@ -5,6 +5,7 @@
  */
 import type { ModelCardData, PipelineGraph, ResultSeries } from '../../../shared/webview-protocol/modelCard';
 import { chartGeometry } from './chart';
+import { fitText } from './pipelineGraph';
 
 /**
  * Escapes for text and attribute values. `://` is written `&#58;//` so the file holds no URL that a
@@ -26,8 +27,8 @@ export function pipelineSvg(g: PipelineGraph): string {
     return `<g class="node${n.missing ? ' missing' : ''}" data-component="${escapeXml(n.id)}">`
       + `<title>${escapeXml(`${n.id}: ${sub}`)}</title>`
       + `<rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="4"/>`
-      + `<text class="name" x="${n.x + 8}" y="${n.y + 16}">${escapeXml(n.id)}</text>`
-      + `<text class="type" x="${n.x + 8}" y="${n.y + 32}">${escapeXml(sub)}</text></g>`;
+      + `<text class="name" x="${n.x + 8}" y="${n.y + 16}">${escapeXml(fitText(n.id, n.width))}</text>`
+      + `<text class="type" x="${n.x + 8}" y="${n.y + 32}">${escapeXml(fitText(sub, n.width))}</text></g>`;
   });
   // Inline SVG in HTML needs no xmlns (the HTML parser knows the element).
   return `<svg class="pipeline" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}" role="img" aria-label="Pipeline graph">`

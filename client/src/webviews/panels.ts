@@ -20,6 +20,7 @@ import { SessionRegistry, type RunSession, type SessionListener } from './runSes
 import { MetricsFeed, metricsCsv } from './metricsData';
 import { ExperimentsFeed } from './experimentsData';
 import { pickEventLog, sourceFromArgument } from './pickSource';
+import { ModelCardPanels } from './modelCardPanel';
 
 export class WebviewPanels implements vscode.Disposable {
   private readonly sessions = new SessionRegistry();
@@ -50,6 +51,20 @@ export class WebviewPanels implements vscode.Disposable {
   restoreExperiments(panel: vscode.WebviewPanel, state: unknown): void {
     if (isExperimentsViewState(state) && state.source && existsSync(dirname(state.source))) this.attachExperiments(panel, state.source, state.selected);
     else panel.dispose();
+  }
+
+  /** The Model card panels (modelCardPanel.ts), created on first use; they share this lazily loaded bundle. */
+  private modelCardPanels?: ModelCardPanels;
+  private get modelCards(): ModelCardPanels {
+    return (this.modelCardPanels ??= new ModelCardPanels(this.context, this.output));
+  }
+
+  openModelCard(gridSearchDir?: unknown, experimentId?: unknown): ReturnType<ModelCardPanels['open']> {
+    return this.modelCards.open(gridSearchDir, experimentId);
+  }
+
+  restoreModelCard(panel: vscode.WebviewPanel, state: unknown): void {
+    this.modelCards.restore(panel, state);
   }
 
   private track<I extends { type: string }, O extends { type: string }>(host: PanelHost<I, O>, session: RunSession, listener: SessionListener): void {
@@ -136,11 +151,13 @@ export class WebviewPanels implements vscode.Disposable {
   droppedMessages(): number {
     let n = 0;
     for (const h of this.hosts) n += h.dropped;
+    n += this.modelCardPanels?.droppedMessages() ?? 0;
     return n;
   }
 
   dispose(): void {
     for (const h of [...this.hosts]) h.dispose();
     this.sessions.disposeAll();
+    this.modelCardPanels?.dispose();
   }
 }

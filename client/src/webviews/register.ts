@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as PanelsModule from './panels';
 
-// The view types are also declared in shared/webview-protocol/{metrics,experiments}.ts (checked by a unit test);
+// The view types are also declared in shared/webview-protocol/{metrics,experiments,modelCard}.ts (checked by a unit test);
 // importing them here would pull the validators into the activation bundle.
-export const VIEW_TYPES = { metrics: 'cubelab.metrics', experiments: 'cubelab.experiments' } as const;
+export const VIEW_TYPES = { metrics: 'cubelab.metrics', experiments: 'cubelab.experiments', modelCard: 'cubelab.modelCard' } as const;
 
 export function registerWebviews(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
   let panels: PanelsModule.WebviewPanels | undefined;
@@ -26,11 +26,16 @@ export function registerWebviews(context: vscode.ExtensionContext, output: vscod
   context.subscriptions.push(
     vscode.commands.registerCommand('cubelab.openMetrics', (arg?: unknown) => load().openMetrics(arg)),
     vscode.commands.registerCommand('cubelab.openExperiments', (arg?: unknown) => load().openExperiments(arg)),
+    // (gridSearchDir, experimentId) from a caller; without them the command asks.
+    vscode.commands.registerCommand('cubelab.openModelCard', (gridSearchDir?: unknown, experimentId?: unknown) => load().openModelCard(gridSearchDir, experimentId)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.metrics, {
       deserializeWebviewPanel: async (panel, state: unknown) => load().restoreMetrics(panel, state),
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.experiments, {
       deserializeWebviewPanel: async (panel, state: unknown) => load().restoreExperiments(panel, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.modelCard, {
+      deserializeWebviewPanel: async (panel, state: unknown) => load().restoreModelCard(panel, state),
     }),
   );
 }
