@@ -24,7 +24,9 @@ const init = (n: number): ExperimentsToWebview => ({
 });
 
 const viewIds = (p: WebviewPage) => p.page.evaluate(() => window.cubelabExperimentsProbe?.viewIds() ?? []);
-const domIds = (p: WebviewPage) => p.page.$$eval('.row:not([hidden])', (rs) => rs
+// The rows a user sees: pooled rows left over from a longer view must not be displayed.
+const domIds = (p: WebviewPage) => p.page.$$eval('.row', (rs) => rs
+  .filter((r) => getComputedStyle(r).display !== 'none')
   .map((r) => ({ id: (r as HTMLElement).dataset.id ?? '', i: Number((r as HTMLElement).dataset.index) }))
   .sort((a, b) => a.i - b.i).map((r) => r.id));
 
@@ -102,7 +104,7 @@ test('10,000 rows: only the visible rows are in the DOM, scrolling renders the r
   await p.page.close();
 });
 
-test('selection posts selectExperiments (click, ctrl-click), double-click opens, updates upsert rows', async () => {
+test('selection posts selectExperiments (click, ctrl-click), double-click opens the model card, updates upsert rows', async () => {
   const p = await openWebview(h, 'experiments');
   await p.send(init(10));
   await p.page.locator('.row[data-id="4"]').click();
@@ -111,7 +113,12 @@ test('selection posts selectExperiments (click, ctrl-click), double-click opens,
   assert.deepEqual((await p.waitForPosted('selectExperiments', 2)).ids, ['4', '6']);
   assert.equal(await p.page.locator('.row.selected').count(), 2);
   await p.page.locator('.row[data-id="6"]').dblclick();
-  assert.equal((await p.waitForPosted('openExperiment')).id, '6');
+  assert.deepEqual(await p.waitForPosted('openModelCard'), { type: 'openModelCard', id: '6' });
+  // Alt+double-click opens the experiment's config file instead; the plain double-click posted no such message.
+  assert.equal((await p.posted()).filter((m) => m.type === 'openExperiment').length, 0);
+  await p.page.locator('.row[data-id="4"]').dblclick({ modifiers: ['Alt'] });
+  assert.deepEqual(await p.waitForPosted('openExperiment'), { type: 'openExperiment', id: '4' });
+  assert.equal(await p.page.locator('.row[data-id="6"]').getAttribute('title'), 'Double-click: model card. Alt+double-click: experiment_config.json');
   await p.send({ type: 'update', varyingParams: ['model.hidden', 'optimizer.lr'], scoreKeys: ['val_F1_SCORE_macro', 'val_loss'], rows: [
     { ...rows(10)[6], status: 'done', progress: 1, scores: { val_F1_SCORE_macro: 0.99, val_loss: 0.1 } },
     { ...rows(11)[10] },

@@ -13,7 +13,7 @@ import type { SystemInfo } from './types';
 export const LOG_FILE = 'event_storage.log';
 
 /** Rooms MLboard creates as a side effect of publishers joining (§3.1): not grid searches. */
-const SIDE_EFFECT_ROOMS = new Set(['mlgym_event_publishers', 'mlgym_streamed_logger']);
+export const SIDE_EFFECT_ROOMS: ReadonlySet<string> = new Set(['mlgym_event_publishers', 'mlgym_streamed_logger']);
 /** `%Y-%m-%d--%H-%M-%S`, MLgym's grid search id. */
 const GRID_SEARCH_ID = /^\d{4}-\d{2}-\d{2}--\d{2}-\d{2}-\d{2}$/;
 

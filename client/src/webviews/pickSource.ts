@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { listGridSearches, LOG_FILE } from '../events/index';
+import { SIDE_EFFECT_ROOMS } from '../events/storage';
 
 /** A path or Uri given to the command (from a tree item or a test) is taken as it is. */
 export function sourceFromArgument(arg: unknown): string | undefined {
@@ -15,7 +16,9 @@ export function sourceFromArgument(arg: unknown): string | undefined {
 }
 
 export async function pickEventLog(): Promise<string | undefined> {
-  const found = await vscode.workspace.findFiles(`**/event_storage/*/${LOG_FILE}`, '**/node_modules/**', 500);
+  // MLboard's publisher rooms hold empty logs next to the grid searches (§3.1): not something to show.
+  const found = (await vscode.workspace.findFiles(`**/event_storage/*/${LOG_FILE}`, '**/node_modules/**', 500))
+    .filter((u) => !SIDE_EFFECT_ROOMS.has(u.path.split('/').slice(-2, -1)[0] ?? ''));
   type Item = vscode.QuickPickItem & { path?: string };
   const items: Item[] = found
     .sort((a, b) => b.fsPath.localeCompare(a.fsPath))

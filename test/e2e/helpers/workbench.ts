@@ -55,9 +55,19 @@ export async function quickOpen(page: Page, fileName: string, timeoutMs = 30_000
 
 /** Runs a command by its title (e.g. "CubeLab: Show Server Info") from the command palette (F1). */
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  await focusWorkbench(page);
-  await page.keyboard.press('F1');
-  await pickInQuickInput(page, `>${title}`, title, timeoutMs);
+  // The palette lists an extension's commands once the extension host has read its manifest, which can
+  // come after the window is usable: a palette opened before that never shows them, so open it again.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await focusWorkbench(page);
+    await page.keyboard.press('F1');
+    try {
+      await pickInQuickInput(page, `>${title}`, title, Math.min(10_000, Math.max(1_000, deadline - Date.now())));
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
 }
 
 /** Clicks into the workbench so that keyboard shortcuts reach it, without moving focus into an editor. */
