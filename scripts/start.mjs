@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'examples');
@@ -45,7 +46,17 @@ function prepareDocker() {
   }
 }
 
+/** The demo's MLgym event storage (the Metrics, Experiments and Model card panels open it). */
+function prepareEvents() {
+  const target = join(examples, 'mlgym-demo', 'event_storage');
+  if (existsSync(target)) return;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-events.ts'), target], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) console.warn('npm start: writing the demo event storage failed (see above); the panels will have nothing to show.');
+}
+
+try { ensureDependencies(); } catch (e) { fail(e.message); }
 prepareDocker();
+prepareEvents();
 if (args.includes('--desktop')) {
   if (!onPath('code')) fail('--desktop needs a desktop VS Code: `code` is not on PATH. Run `npm start` without it to use code-server.');
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
