@@ -58,6 +58,8 @@ const configs = [
   },
   // The Metrics and Experiments panels (event reader, downsampling) load on their first command or restore.
   { ...node, entryPoints: { panels: 'client/src/webviews/panels.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The Experiments tree's reading code (event reader, glob walk) loads when the view is first shown.
+  { ...node, entryPoints: { experimentsTree: 'client/src/experiments/model.ts' }, outdir: 'dist', external: ['vscode'] },
 ];
 
 const webviewDir = join(root, 'webviews');

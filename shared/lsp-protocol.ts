@@ -140,6 +140,57 @@ export interface GridExpansionResult {
 }
 export const GridExpansionRequest = new RequestType<GridExpansionParams, GridExpansionResult, void>('cubelab/gridExpansion');
 
+// ---- cubelab/storedConfig: a config stored on disk (a run's grid_search_config.yml, run_config.yml), read as
+// the server reads every config, so the model card and its pipeline graph share the server's understanding ----
+export interface StoredConfigParams {
+  /** File-system path of the file; it need not be open in the editor. */
+  path: string;
+}
+/** One requirement of a component, with MLgym's key names. */
+export interface StoredConfigRequirement {
+  /** The slot name (`name:`), null when missing. */
+  name: string | null;
+  component_name: string | null;
+  /** PyYAML reading of `subscription` (null when absent), as plain JSON. */
+  subscription: unknown;
+}
+/** One component block of an MLgym grid-search / experiment config, with MLgym's key names. */
+export interface StoredConfigComponent {
+  name: string;
+  component_type_key: string | null;
+  variant_key: string | null;
+  /** PyYAML reading of `config` (anchors resolved, YAML 1.1 scalars), as plain JSON. */
+  config: Record<string, unknown>;
+  requirements: StoredConfigRequirement[];
+}
+/** The server's diagnostics on the file (what the editor would show), counted by severity. */
+export interface StoredConfigDiagnostics {
+  errors: number;
+  warnings: number;
+  infos: number;
+  hints: number;
+  /** The first few errors and warnings, zero-based lines. */
+  first: { line: number; severity: 'error' | 'warning'; code: string; message: string }[];
+}
+export type StoredConfigResult =
+  | {
+      ok: true;
+      kind: DocumentKind;
+      /** Component blocks in file order (mlgym-gs only; empty for other kinds). */
+      components: StoredConfigComponent[];
+      /** `global_config` and `model_info` of a grid-search config, as plain JSON (null when absent). */
+      globalConfig: unknown;
+      modelInfo: unknown;
+      /** The whole document as PyYAML reads it (MLgym's reading), as plain JSON; null for an empty file. */
+      value: unknown;
+      diagnostics: StoredConfigDiagnostics;
+      /** The plain JSON was cut at its size bound (alias-heavy files): some values are null. */
+      truncated?: boolean;
+    }
+  /** The file is missing, unreadable or not YAML. */
+  | { ok: false; error: string };
+export const StoredConfigRequest = new RequestType<StoredConfigParams, StoredConfigResult, void>('cubelab/storedConfig');
+
 // ---- cubelab/serverNotice: the server says something the user should see once ----
 export interface ServerNoticeParams { level: 'info' | 'warning' | 'error'; message: string }
 export const ServerNoticeNotification = new NotificationType<ServerNoticeParams>('cubelab/serverNotice');

@@ -13,6 +13,7 @@ import { registerRuns } from './runs/runController';
 import { registerEndpoint } from './endpoint/endpointCommands';
 import { registerCubes } from './cubes/cubesTree';
 import { registerWebviews } from './webviews/register';
+import { registerExperiments } from './experiments/tree';
 
 /** What CubeLab exports to other extensions and to its own integration tests. */
 export interface CubeLabApi {
@@ -66,7 +67,10 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
   registerRuns(context, () => language?.languageClient, output);
   registerEndpoint(context, output); // MLboard-compatible endpoint: off by default, loads dist/endpoint.js on start
   registerCubes(context, languageReady.then((l) => l.languageClient, () => undefined));
-  registerWebviews(context, output); // Metrics and Experiments panels: load dist/panels.js on first use
+  // Metrics, Experiments and Model card panels: load dist/panels.js on first use; the model card asks the
+  // language server for its reading of a run's stored configs.
+  registerWebviews(context, output, () => languageReady.then((l) => l.languageClient, () => undefined));
+  registerExperiments(context); // Experiments tree: reads storages from dist/experimentsTree.js when shown
   const activateEnd = performance.now();
   const api: CubeLabApi = {
     activation: { bundleStart: loaded, activateStart, activateEnd, totalMs: activateEnd - loaded },

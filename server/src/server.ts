@@ -8,7 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, defaultSettings, type CubeLabSettings,
+  DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, defaultSettings, type CubeLabSettings,
 } from '../../shared/lsp-protocol';
 import { uriToPath, type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
 import { providers } from './service/registry';
@@ -17,6 +17,7 @@ import { analyzeIncrementally, IncrementalValidator } from './yaml/incremental';
 import { planTask } from './mlcube/plan';
 import { expandGridRequest } from './mlgym/gridRequest';
 import { listCubes } from './cubes';
+import { storedConfig } from './mlgym/storedConfig';
 
 declare const CUBELAB_VERSION: string; // injected by esbuild
 
@@ -173,5 +174,7 @@ connection.onRequest(GridExpansionRequest, (p) => guard('grid expansion', { coun
 
 connection.onRequest(CubesRequest, () => guard('cubes', { cubes: [], truncated: false }, () =>
   listCubes(ctx, documents.all().map((d) => analyzed(d.uri)).filter((d): d is AnalyzedDocument => !!d))));
+connection.onRequest(StoredConfigRequest, (p) => guard('stored config', { ok: false as const, error: 'Internal error while reading the stored config (see the CubeLab output).' },
+  () => storedConfig(p.path, ctx)));
 documents.listen(connection);
 connection.listen();

@@ -47,7 +47,10 @@ export type ExperimentsToWebview =
 export type ExperimentsFromWebview =
   | { type: 'ready' }
   | { type: 'selectExperiments'; ids: string[] }
+  /** Opens the experiment's experiment_config.json (Alt+double-click). */
   | { type: 'openExperiment'; id: string }
+  /** Opens the experiment's model card (double-click): `cubelab.openModelCard` with the panel's grid search. */
+  | { type: 'openModelCard'; id: string }
   | { type: 'stateChanged'; state: ExperimentsViewState };
 
 const STATUSES: ReadonlySet<string> = new Set(['configured', 'queued', 'running', 'done', 'failed', 'unknown']);
@@ -75,5 +78,6 @@ export const isExperimentsFromWebview = messageValidator<ExperimentsFromWebview>
   ready: {},
   selectExperiments: { ids: isStringArray },
   openExperiment: { id: isString },
+  openModelCard: { id: isString },
   stateChanged: { state: isExperimentsViewState },
 });

@@ -133,6 +133,7 @@ function render(): void {
   const needed = last - first;
   while (pool.length < needed) {
     const r = el('div', 'row');
+    r.title = 'Double-click: model card. Alt+double-click: experiment_config.json';
     r.style.gridTemplateColumns = header.style.gridTemplateColumns;
     for (const _c of columns) r.append(el('div', 'cell'));
     pool.push(r);
@@ -187,7 +188,9 @@ spacer.addEventListener('click', (ev) => {
 });
 spacer.addEventListener('dblclick', (ev) => {
   const hit = rowAt(ev.target);
-  if (hit) host.post({ type: 'openExperiment', id: hit.row.id });
+  if (!hit) return;
+  // The model card is what a user wants of a finished experiment; its raw config stays one modifier away.
+  host.post(ev.altKey ? { type: 'openExperiment', id: hit.row.id } : { type: 'openModelCard', id: hit.row.id });
 });
 
 // ---- messages -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CubesRequest, type CubesResult, type CubeInfo, type CubeTaskInfo } from '../../../shared/lsp-protocol';
+import { sendRequest } from '../language/request';
 
 export type CubesNode = { kind: 'cube'; cube: CubeInfo } | { kind: 'task'; cube: CubeInfo; task: CubeTaskInfo };
 
@@ -33,8 +34,7 @@ export class CubesTreeProvider implements vscode.TreeDataProvider<CubesNode>, vs
     try {
       const client = await this.client;
       if (!client) throw new Error('the CubeLab language server is not running');
-      // By method name: the client's bundle has its own vscode-jsonrpc (see runController.plan).
-      const res = await client.sendRequest<CubesResult>(CubesRequest.method);
+      const res: CubesResult = await sendRequest(client, CubesRequest);
       nodes = res.cubes.map((cube) => ({ kind: 'cube', cube }));
       if (res.truncated) notes.push('The workspace is large: CubeLab stopped looking for manifests at its limit; some cubes may be missing.');
     } catch (e) {

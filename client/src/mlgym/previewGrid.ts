@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { GridExpansionRequest, type GridExpansionParams, type GridExpansionResult } from '../../../shared/lsp-protocol';
 import { PAGE_SIZE, gridMarkdown, pageCount } from './gridMarkdown';
+import { sendRequest } from '../language/request';
 
 export const PREVIEW_SCHEME = 'cubelab-grid';
 
@@ -37,10 +38,8 @@ export function registerPreviewGrid(context: vscode.ExtensionContext, getClient:
       const client = getClient();
       if (!ref) return '# Grid search\n\nThis preview link is broken.\n';
       if (!client || !client.isRunning()) return '# Grid search\n\nThe CubeLab language server is not running.\n';
-      // By method name: the request-type object comes from this bundle's copy of vscode-jsonrpc, and the
-      // language client (dist/language.js) does not recognise its parameter-structure marker.
       const params: GridExpansionParams = { uri: ref.uri, offset: ref.page * PAGE_SIZE, limit: PAGE_SIZE };
-      const result = await client.sendRequest<GridExpansionResult>(GridExpansionRequest.method, params);
+      const result = await sendRequest(client, GridExpansionRequest, params);
       counts.set(ref.uri, result.count);
       lensesChanged.fire();
       return gridMarkdown(decodeURIComponent(ref.uri.split('/').pop() ?? ref.uri), result, ref.page);

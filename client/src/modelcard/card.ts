@@ -28,7 +28,7 @@ export interface CardInputs {
   experimentId: string;
   /** experiment_config.json, or the config of the experiment_config event. */
   experimentConfig?: Json;
-  /** grid_search_config.yml, parsed (YAML anchors resolved). */
+  /** grid_search_config.yml as the language server reads it (load.ts; anchors resolved, PyYAML scalars). */
   gridSearchConfig?: Json;
   /** run_config.yml, parsed. */
   runConfig?: Json;
@@ -363,7 +363,10 @@ function environment(inp: CardInputs, corrections: string[]): ModelCardData['env
 export function buildModelCard(inp: CardInputs): ModelCardData {
   const corrections: string[] = [];
   const problems = [...(inp.problems ?? [])];
-  if (!inp.experimentConfig) problems.push(`Experiment ${inp.experimentId} has no experiment_config.json and no experiment_config event.`);
+  if (!inp.experimentConfig) {
+    problems.push(`Experiment ${inp.experimentId} has no experiment_config.json and no experiment_config event.`
+      + (inp.gridSearchConfig ? ' The pipeline graph shows the components of grid_search_config.yml, which every experiment of the grid shares.' : ''));
+  }
   if (!inp.gridSearchConfig) problems.push('No grid_search_config.yml: model description, version and repository are unknown.');
   else if (!isRecord(inp.gridSearchConfig.model_info)) problems.push('grid_search_config.yml has no model_info block.');
   const evalSection = evaluation(inp);
@@ -379,7 +382,8 @@ export function buildModelCard(inp: CardInputs): ModelCardData {
     dataset: dataset(inp, corrections),
     training: training(inp, corrections),
     evaluation: evalSection,
-    pipeline: buildPipelineGraph(inp.experimentConfig ?? {}),
+    // The components and their requirements are the same in every experiment of a grid; only values are swept.
+    pipeline: buildPipelineGraph(inp.experimentConfig ?? inp.gridSearchConfig ?? {}),
     results: res,
     environment: environment(inp, corrections),
     corrections,

@@ -1,7 +1,11 @@
 /**
  * Reads what an experiment's model card needs from its grid search folder (docs/mlgym-format.md §3.1) and
- * builds the card: the stored configs (YAML, anchors resolved), the experiment folder (experiment_config.json,
- * system_info.json, model_card.json, checkpoints) and the whole event log, aggregated. Pure Node, no `vscode`.
+ * builds the card: the stored configs, the experiment folder (experiment_config.json, system_info.json,
+ * model_card.json, checkpoints) and the whole event log, aggregated. Pure Node, no `vscode`.
+ *
+ * The stored configs are read by the language server (`cubelab/storedConfig`, through a reader the panel
+ * passes in), as every config is: MLgym's PyYAML reading (`1e-4` is a string, `yes` is true) and the
+ * server's validation against MLgym HEAD. Without a server the card reads them itself, and says so.
  */
 import { promises as fsp } from 'node:fs';
 import { parse } from 'yaml';
@@ -10,6 +14,7 @@ import { RunAggregator, type EventSink } from '../events/aggregate';
 import { readExperimentFolder, readGridSearchFolder } from '../events/storage';
 import type { NormalizedEvent } from '../events/types';
 import type { ModelCardData } from '../../../shared/webview-protocol/modelCard';
+import type { StoredConfigResult } from '../../../shared/lsp-protocol';
 import { buildModelCard } from './card';
 
 /**
@@ -46,16 +51,83 @@ async function readYaml(path: string | undefined, problems: string[]): Promise<R
   return undefined;
 }
 
-export interface LoadOptions { now?: Date }
+/** Asks the language server for its reading of a stored config; undefined when no server is available. */
+export type StoredConfigReader = (path: string) => Promise<StoredConfigResult | undefined>;
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * A grid search config rebuilt from the server's components (MLgym's key names), with its global_config and
+ * model_info; for other kinds (a run config) the server's PyYAML reading of the whole document.
+ */
+export function configFromServer(r: Extract<StoredConfigResult, { ok: true }>): Json | undefined {
+  if (r.kind !== 'mlgym-gs') return isRecord(r.value) ? r.value : undefined;
+  const out: Json = {};
+  if (r.globalConfig !== null) out.global_config = r.globalConfig;
+  if (r.modelInfo !== null) out.model_info = r.modelInfo;
+  for (const c of r.components) {
+    out[c.name] = {
+      component_type_key: c.component_type_key,
+      variant_key: c.variant_key,
+      // An absent requirement key stays absent, as in the file.
+      requirements: c.requirements.map((q) => ({
+        ...(q.name !== null ? { name: q.name } : {}), ...(q.component_name !== null ? { component_name: q.component_name } : {}), subscription: q.subscription,
+      })),
+      config: c.config,
+    };
+  }
+  return out;
+}
+
+/** What the server found wrong in a stored config, for the card's notes (nothing when it found nothing). */
+export function diagnosticsNote(path: string, r: Extract<StoredConfigResult, { ok: true }>): string | undefined {
+  const { errors, warnings, first } = r.diagnostics;
+  if (!errors && !warnings) return undefined;
+  const name = path.split(/[\\/]/).pop() ?? path;
+  const shown = first.slice(0, 3).map((d) => `line ${d.line + 1}: ${d.message}`).join(' ');
+  return `The stored ${name} has ${plural(errors, 'error')} and ${plural(warnings, 'warning')} at MLgym HEAD${shown ? ` (${shown})` : ''}.`;
+}
+
+/** The reading of one stored config, and whether it came from the language server. */
+async function readStoredConfig(path: string | undefined, reader: StoredConfigReader | undefined, problems: string[]): Promise<{ config?: Json; byServer: boolean }> {
+  if (!path) return { byServer: true };
+  let result: StoredConfigResult | undefined;
+  try {
+    result = reader ? await reader(path) : undefined;
+  } catch (err) {
+    problems.push(`The language server could not read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (result?.ok) {
+    const note = diagnosticsNote(path, result);
+    if (note) problems.push(note);
+    const config = configFromServer(result);
+    if (!config) problems.push(`${path}: not a YAML mapping`);
+    return { config, byServer: true };
+  }
+  if (result) { problems.push(`${path}: ${result.error}`); return { byServer: true }; }
+  return { config: await readYaml(path, problems), byServer: false };
+}
+
+export interface LoadOptions {
+  now?: Date;
+  /** The language server's reading of the stored configs; without it (or when it answers nothing) the card reads them itself. */
+  readStoredConfig?: StoredConfigReader;
+}
 
 export async function loadModelCard(gridSearchDir: string, experimentId: string, options: LoadOptions = {}): Promise<ModelCardData> {
   const gs = await readGridSearchFolder(gridSearchDir);
   const problems: string[] = [];
-  const [exp, gridSearchConfig, runConfig] = await Promise.all([
+  const [exp, gridSearch, run] = await Promise.all([
     readExperimentFolder(gridSearchDir, experimentId),
-    readYaml(gs.gridSearchConfigPath, problems),
-    readYaml(gs.runConfigPath, problems),
+    readStoredConfig(gs.gridSearchConfigPath, options.readStoredConfig, problems),
+    readStoredConfig(gs.runConfigPath, options.readStoredConfig, problems),
   ]);
+  const [gridSearchConfig, runConfig] = [gridSearch.config, run.config];
+  if (!gridSearch.byServer || !run.byServer) {
+    problems.push('The stored configs were read without the language server (not running): with a YAML 1.2 parser rather than MLgym\'s PyYAML reading (values such as 1e-4 or yes may differ), and not checked against MLgym.');
+  }
   for (const p of exp.problems) problems.push(`${p.file}: ${p.reason}`);
   const aggregator = new RunAggregator();
   const sink = new TrainingTimesSink(aggregator);

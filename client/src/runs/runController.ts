@@ -14,6 +14,7 @@ import { loadRunnerModule } from './runnerLoader';
 import { FINAL_STATUSES, RunStore, type RunRecord } from './runStore';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { RunTerminal } from './runTerminal';
+import { sendRequest } from '../language/request';
 
 export const TASK_TYPE = 'cubelab';
 
@@ -111,10 +112,8 @@ export class RunController implements vscode.Disposable {
     // The server plans open documents only.
     await vscode.workspace.openTextDocument(manifest);
     if (!client.isRunning()) await client.start();
-    // By method name: the language client lives in its own bundle (dist/language.js) with its own copy of
-    // vscode-jsonrpc, which rejects a RequestType built by this bundle's copy ("Unknown parameter structure auto").
     const params: TaskPlanParams = { uri: manifest.toString(), task, overrides };
-    const result = await client.sendRequest<TaskPlanResult>(TaskPlanRequest.method, params);
+    const result = await sendRequest(client, TaskPlanRequest, params);
     if (!result.ok) throw new Error(result.error);
     for (const w of result.plan.warnings) this.output.appendLine(`[plan] warning: ${w}`);
     return result.plan;

@@ -8,17 +8,41 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { StoredConfigRequest, type StoredConfigResult } from '../../../shared/lsp-protocol';
 import {
   MODEL_CARD_VIEW_TYPE, isModelCardFromWebview, isModelCardViewState,
   type ModelCardData, type ModelCardFromWebview, type ModelCardToWebview,
 } from '../../../shared/webview-protocol/modelCard';
 import { LOG_FILE, readGridSearchFolder } from '../events/index';
-import { loadModelCard } from '../modelcard/load';
+import { loadModelCard, type StoredConfigReader } from '../modelcard/load';
 import { modelCardHtml, modelCardJson } from '../modelcard/exportHtml';
 import { PanelHost, webviewOptions } from './panelHost';
 import { pickEventLog } from './pickSource';
+import { sendRequest } from '../language/request';
 
 export interface ModelCardTarget { gridSearchDir: string; experimentId: string }
+
+/** The language client once it is loaded, undefined when it could not be (activation loads it lazily). */
+export type LanguageClientSource = () => Promise<LanguageClient | undefined>;
+
+/** How long the card waits for the server's reading before it reads the configs itself. */
+const SERVER_TIMEOUT_MS = 10_000;
+
+/** Reads stored configs through `cubelab/storedConfig`; answers undefined (the card falls back) without a server. */
+export function serverStoredConfigReader(client: LanguageClientSource): StoredConfigReader {
+  return async (path) => {
+    const c = await client();
+    if (!c) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), SERVER_TIMEOUT_MS); });
+    try {
+      return await Promise.race([sendRequest(c, StoredConfigRequest, { path }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
 
 const pathOf = (arg: unknown): string | undefined => (arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' && arg ? arg : undefined);
 const isDir = (p: string) => { try { return statSync(p).isDirectory(); } catch { return false; } };
@@ -52,7 +76,11 @@ async function pickExperiment(gridSearchDir: string): Promise<string | undefined
 export class ModelCardPanels implements vscode.Disposable {
   private readonly hosts = new Set<PanelHost<ModelCardFromWebview, ModelCardToWebview>>();
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {}
+  private readonly readStoredConfig?: StoredConfigReader;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel, languageClient?: LanguageClientSource) {
+    this.readStoredConfig = languageClient ? serverStoredConfigReader(languageClient) : undefined;
+  }
 
   async open(first?: unknown, second?: unknown): Promise<PanelHost<ModelCardFromWebview, ModelCardToWebview> | undefined> {
     const given = targetFromArguments(first, second);
@@ -87,7 +115,7 @@ export class ModelCardPanels implements vscode.Disposable {
     let card: ModelCardData | undefined;
     const load = async (): Promise<ModelCardData | undefined> => {
       try {
-        card = await loadModelCard(target.gridSearchDir, target.experimentId);
+        card = await loadModelCard(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
         return card;
       } catch (err) {
         const text = `Could not build the model card: ${err instanceof Error ? err.message : String(err)}`;

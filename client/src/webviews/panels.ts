@@ -20,13 +20,18 @@ import { SessionRegistry, type RunSession, type SessionListener } from './runSes
 import { MetricsFeed, metricsCsv } from './metricsData';
 import { ExperimentsFeed } from './experimentsData';
 import { pickEventLog, sourceFromArgument } from './pickSource';
-import { ModelCardPanels } from './modelCardPanel';
+import { ModelCardPanels, type LanguageClientSource } from './modelCardPanel';
 
 export class WebviewPanels implements vscode.Disposable {
   private readonly sessions = new SessionRegistry();
   private readonly hosts = new Set<PanelHost<{ type: string }, { type: string }>>();
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+    /** The language client, for the model card's stored configs (cubelab/storedConfig). */
+    private readonly languageClient?: LanguageClientSource,
+  ) {}
 
   async openMetrics(arg?: unknown): Promise<PanelHost<MetricsFromWebview, MetricsToWebview> | undefined> {
     const source = sourceFromArgument(arg) ?? (await pickEventLog());
@@ -56,7 +61,7 @@ export class WebviewPanels implements vscode.Disposable {
   /** The Model card panels (modelCardPanel.ts), created on first use; they share this lazily loaded bundle. */
   private modelCardPanels?: ModelCardPanels;
   private get modelCards(): ModelCardPanels {
-    return (this.modelCardPanels ??= new ModelCardPanels(this.context, this.output));
+    return (this.modelCardPanels ??= new ModelCardPanels(this.context, this.output, this.languageClient));
   }
 
   openModelCard(gridSearchDir?: unknown, experimentId?: unknown): ReturnType<ModelCardPanels['open']> {
@@ -121,6 +126,7 @@ export class WebviewPanels implements vscode.Disposable {
       switch (m.type) {
         case 'selectExperiments': session.setSelection(m.ids, listener); break;
         case 'openExperiment': void this.openExperiment(session, m.id); break;
+        case 'openModelCard': void vscode.commands.executeCommand('cubelab.openModelCard', session.gridSearchDir, m.id); break;
         case 'stateChanged': break;
       }
     });

@@ -7,18 +7,20 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as PanelsModule from './panels';
+import type { LanguageClientSource } from './modelCardPanel';
 
 // The view types are also declared in shared/webview-protocol/{metrics,experiments,modelCard}.ts (checked by a unit test);
 // importing them here would pull the validators into the activation bundle.
 export const VIEW_TYPES = { metrics: 'cubelab.metrics', experiments: 'cubelab.experiments', modelCard: 'cubelab.modelCard' } as const;
 
-export function registerWebviews(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+/** `languageClient`: the language client once loaded (the model card reads stored configs through it). */
+export function registerWebviews(context: vscode.ExtensionContext, output: vscode.OutputChannel, languageClient?: LanguageClientSource): void {
   let panels: PanelsModule.WebviewPanels | undefined;
   const load = (): PanelsModule.WebviewPanels => {
     if (!panels) {
       // createRequire keeps esbuild from inlining the panels bundle into dist/client.js.
       const mod = createRequire(__filename)(path.join(context.extensionPath, 'dist', 'panels.js')) as typeof PanelsModule;
-      panels = new mod.WebviewPanels(context, output);
+      panels = new mod.WebviewPanels(context, output, languageClient);
       context.subscriptions.push(panels);
     }
     return panels;

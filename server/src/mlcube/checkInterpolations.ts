@@ -19,8 +19,13 @@ export function checkInterpolations(c: CheckContext, config: Record<string, unkn
   // The same `${x}` written in many places resolves the same way unless it is relative (`${.x}`).
   const cache = new Map<string, Resolution>();
   for (const s of c.model.strings) {
-    if (s.path[0] === 'tasks' && s.value.includes('$WORKSPACE')) checkWorkspaceToken(c, s, text);
-    if (!config || !s.value.includes('${') || OVERWRITTEN.has(String(s.path[0]))) continue;
+    // Most strings hold neither token: test the value before asking for the key path (built on demand).
+    const v = s.value;
+    const workspace = v.includes('$WORKSPACE');
+    const interpolation = config !== undefined && v.includes('${');
+    if (!workspace && !interpolation) continue;
+    if (workspace && s.path[0] === 'tasks') checkWorkspaceToken(c, s, text);
+    if (!config || !interpolation || OVERWRITTEN.has(String(s.path[0]))) continue;
     try {
       checkString(c, s, config, text, cache);
     } catch {

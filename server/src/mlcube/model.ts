@@ -8,7 +8,8 @@
  * string, null, or a mapping `{type, default, opts}`; a missing `default` is the parameter's name.
  * When a key is duplicated, the model keeps the first occurrence (the file is rejected anyway).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq } from '../yaml/nodeKinds';
 import type { AnalyzedDocument } from '../service/languageService';
 import { keyString } from '../yaml/parsedDocument';
 
@@ -226,47 +227,56 @@ interface PathLink { readonly key: string | number; readonly parent: PathLink | 
 /** A string value whose key path is built only when asked for (most never are). */
 class StringRef implements StringValue {
   private cached: (string | number)[] | undefined;
-  constructor(readonly node: Scalar, readonly value: string, readonly span: Span, private readonly link: PathLink | undefined) {}
+  /** `key` is the pair holding the value (its key is read on demand), its index in a list, or undefined at the root. */
+  constructor(readonly node: Scalar, readonly value: string, readonly span: Span, private readonly parent: PathLink | undefined, private readonly key: Pair | number | undefined) {}
   get path(): readonly (string | number)[] {
     if (!this.cached) {
-      const p: (string | number)[] = [];
-      for (let l = this.link; l; l = l.parent) p.push(l.key);
+      const p: (string | number)[] = this.key === undefined ? [] : [keyOf(this.key)];
+      for (let l = this.parent; l; l = l.parent) p.push(l.key);
       this.cached = p.reverse();
     }
     return this.cached;
   }
 }
 
+function keyOf(key: Pair | number): string | number {
+  return typeof key === 'number' ? key : keyString(key) ?? '?';
+}
+
 /** Every string scalar value of the document, iteratively (deeply nested input must not blow the stack). */
 function collectStrings(root: Node | null | undefined): StringValue[] {
   const out: StringValue[] = [];
   if (!root) return out;
-  // Two parallel stacks (node, path of the node) rather than a tuple per node.
+  // Parallel stacks (node, its parent's path, what names it in the parent) rather than a tuple per node;
+  // a path link is made only for a collection, and a key is read only when a path is asked for.
   const nodes: unknown[] = [root];
-  const links: (PathLink | undefined)[] = [undefined];
+  const parents: (PathLink | undefined)[] = [undefined];
+  const keys: (Pair | number | undefined)[] = [undefined];
   while (nodes.length) {
     const node = nodes.pop();
-    const link = links.pop();
+    const parent = parents.pop();
+    const key = keys.pop();
     if (isScalar(node)) {
-      if (typeof node.value === 'string' && node.range) out.push(new StringRef(node, node.value, [node.range[0], node.range[1]], link));
-    } else if (isMap(node)) {
-      const items = node.items;
-      for (let i = items.length - 1; i >= 0; i--) {
-        const item = items[i];
+      if (typeof node.value === 'string' && node.range) out.push(new StringRef(node, node.value, [node.range[0], node.range[1]], parent, key));
+      continue;
+    }
+    const map = isMap(node);
+    if (!map && !isSeq(node)) continue; // aliases are skipped: their strings are reported where the anchor is
+    const link: PathLink | undefined = key === undefined ? undefined : { key: keyOf(key), parent };
+    const items = node.items;
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i];
+      if (map) {
         if (!isPair(item) || !item.value) continue;
         nodes.push(item.value);
-        links.push({ key: keyString(item as Pair) ?? '?', parent: link });
-      }
-    } else if (isSeq(node)) {
-      const items = node.items;
-      for (let i = items.length - 1; i >= 0; i--) {
-        const item = items[i];
+        keys.push(item as Pair);
+      } else {
         if (!item) continue;
         nodes.push(item);
-        links.push({ key: i, parent: link });
+        keys.push(i);
       }
+      parents.push(link);
     }
-    // Aliases are skipped: their strings are reported where the anchor is.
   }
   return out;
 }

@@ -6,7 +6,8 @@
  * One parse (the AnalyzedDocument), one model walk (model.ts), at most one `toJS` (for `${...}`
  * resolution), so a keystroke costs well under a millisecond or two on a typical manifest.
  */
-import { isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isMap, isPair, isScalar } from '../yaml/nodeKinds';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
 import { diag } from '../service/diagnostic';

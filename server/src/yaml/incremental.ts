@@ -12,14 +12,12 @@
  * The previous syntax tree is updated in place: an AnalyzedDocument must not be used after a newer version
  * of it was made from it (the server only keeps the newest).
  */
-import { isMap, isPair, isScalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import type { AnalyzedDocument, KindProvider, ServiceContext } from '../service/languageService';
 import { analyze, uriToPath } from '../service/languageService';
 import { classify } from '../service/documentKind';
 import { keyString, LineIndex, parseYaml, type ParsedYaml } from './parsedDocument';
-import { collectRanges, hasAliases } from './nodeRanges';
-import { parseSplit, SPLIT_MIN_LENGTH } from './splitParse';
 
 /** One item of the split mapping: `[start, end)` covers whole lines, from its key line to the next item's. */
 interface Block { start: number; end: number; keyLineEnd: number; key: string }
@@ -58,6 +56,23 @@ export interface IncrementalOptions {
 }
 
 const defaults: IncrementalOptions = { containers: { mlcube: 'tasks' } };
+
+/** True when the tree holds anchors, aliases or merge keys, whose meaning crosses items. */
+function hasAliases(node: unknown): boolean {
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (!n || typeof n !== 'object') continue;
+    if (isPair(n)) {
+      if (isScalar(n.key) && n.key.value === '<<') return true;
+      stack.push(n.key, n.value);
+      continue;
+    }
+    if (isAlias(n) || (n as Node & { anchor?: string }).anchor) return true;
+    if (isCollection(n)) for (const it of n.items) stack.push(it);
+  }
+  return false;
+}
 
 function computeSegments(parsed: ParsedYaml, container: string): Segments | null {
   const { doc, text, lines } = parsed;
@@ -126,6 +141,18 @@ export function changedSpan(a: string, b: string): { start: number; oldEnd: numb
     if (a.slice(a.length - mid) === b.slice(b.length - mid)) lo = mid; else hi = mid - 1;
   }
   return { start: p, oldEnd: a.length - lo, newEnd: b.length - lo };
+}
+
+function collectRanges(node: unknown, out: number[][]): void {
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (!n || typeof n !== 'object') continue;
+    if (isPair(n)) { stack.push(n.value, n.key); continue; }
+    const r = (n as Node).range;
+    if (r) out.push(r);
+    if (isCollection(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+  }
 }
 
 /**
@@ -438,20 +465,7 @@ export function analyzeIncrementally(prev: AnalyzedDocument | undefined, uri: st
   }
   // The tree is split lazily, by the first edit that can use it: a document opened and never edited
   // (or closed at once) costs nothing more than a full analysis.
-  return analyzeInPieces(uri, version, text, ctx) ?? analyze(uri, version, text, ctx);
-}
-
-/**
- * The full analysis of a large document whose container (`tasks:`) splits plainly into items, from a
- * parse in pieces (splitParse.ts: the same tree, less garbage-collection work); undefined otherwise.
- */
-export function analyzeInPieces(uri: string, version: number, text: string, ctx: Pick<ServiceContext, 'settings' | 'workspaceFolders'>, minLength = SPLIT_MIN_LENGTH): AnalyzedDocument | undefined {
-  if (text.length < minLength) return undefined;
-  const path = uriToPath(uri) || uri;
-  const kind = classify({ path, text, settings: ctx.settings, workspaceFolders: ctx.workspaceFolders });
-  const container = defaults.containers[kind];
-  const parsed = container ? parseSplit(text, container) : undefined;
-  return parsed ? { uri, path, version, kind, parsed } : undefined;
+  return analyze(uri, version, text, ctx);
 }
 
 /** For tests: whether a document was made by the incremental path. */

@@ -3,7 +3,8 @@
  * Uses eemeli/yaml (YAML 1.2, CST ranges); duplicate keys are kept (uniqueKeys: false) so that the
  * validators can report each duplicate at its own key rather than stopping at the first.
  */
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq } from './nodeKinds';
 import type { Position, Range } from 'vscode-languageserver-types';
 
 export interface ParsedYaml {

@@ -2,7 +2,8 @@
  * Problems every YAML-based config shares: syntax errors, several documents in one file, duplicate keys.
  * Both MLCube (OmegaConf over PyYAML) and MLgym (PyYAML) refuse a file with any of them.
  */
-import { isMap, isPair, isSeq, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isMap, isPair, isSeq } from './nodeKinds';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diag } from '../service/diagnostic';
 import { keyString, type ParsedYaml } from './parsedDocument';
@@ -53,7 +54,8 @@ export function duplicateKeyDiagnostics(parsed: ParsedYaml, root: unknown, opts:
       const items = node.items;
       if (items.length > 1) duplicatesIn(items as Pair<Node, Node | null>[], path, parsed, opts, out);
       for (const item of items) {
-        if (!isPair(item)) continue;
+        // Only a collection can hold a duplicate: scalar values are neither visited nor named.
+        if (!isPair(item) || !(isMap(item.value) || isSeq(item.value))) continue;
         path.push(keyString(item) ?? '?');
         visit(item.value);
         path.pop();
@@ -61,8 +63,10 @@ export function duplicateKeyDiagnostics(parsed: ParsedYaml, root: unknown, opts:
     } else if (isSeq(node)) {
       const items = node.items;
       for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (!isMap(item) && !isSeq(item)) continue;
         path.push(i);
-        visit(items[i]);
+        visit(item);
         path.pop();
       }
     }
