@@ -5,13 +5,14 @@
  * A grid search: the file's code lens counts the experiments, and completion of `variant_key` offers only
  * the variants the registry has for the block's `component_type_key`.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { checkPrerequisites, defaultVsix, installVsix, startCodeServer, tempDir, type CodeServer } from './helpers/codeServer';
-import { launchBrowser, openWorkbench, quickOpen, readProblems, screenshot, waitForProblem } from './helpers/workbench';
+import type { Page } from 'playwright-core';
+import { tempDir } from './helpers/codeServer';
+import { quickOpen, readProblems, screenshot, waitForProblem } from './helpers/workbench';
+import { codeServerSuite, withEvidence, type Session } from './helpers/suite';
 
 const MANIFEST = `name: authoring-e2e
 docker:
@@ -41,30 +42,19 @@ const GRID = `optimizer:
         values: [0.0, 0.5, 0.9]
 `;
 
-let browser: Browser;
-let extensionsDir: string;
-let server: CodeServer;
-let folder: string;
+const suite = codeServerSuite();
+let session: Session;
 let page: Page;
+let folder: string;
 
 before(async () => {
-  checkPrerequisites();
-  extensionsDir = tempDir('ext');
-  await installVsix(defaultVsix, extensionsDir);
   folder = tempDir('authoring');
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'mlcube.yaml'), MANIFEST);
   writeFileSync(join(folder, 'gs_config.yml'), GRID);
-  server = await startCodeServer({ folder, extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(folder, { recursive: true, force: true });
-  rmSync(extensionsDir, { recursive: true, force: true });
+  suite.onCleanup(() => rmSync(folder, { recursive: true, force: true }));
+  session = await suite.open(folder, { 'security.workspace.trust.enabled': false });
+  page = session.page;
 });
 
 /** Moves the cursor of the active editor with Go to Line (Ctrl+G), `line` and `column` 1-based. */
@@ -95,17 +85,8 @@ async function editorLines(): Promise<string[]> {
   return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
 }
 
-async function failing<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    await screenshot(page, name);
-    throw new Error(`${(err as Error).message}\ncode-server log:\n${server.log().slice(-3000)}`);
-  }
-}
-
 test('manifest: the misspelt key is a warning, its quick fix renames it, and completion offers the task keys', { timeout: 240_000 }, async () => {
-  await failing('authoring-manifest-failed', async () => {
+  await withEvidence(session, 'authoring-manifest-failed', async () => {
     await quickOpen(page, 'mlcube.yaml');
     const problem = await waitForProblem(page, (p) => p.code === 'mlcube/unknown-key');
     assert.equal(problem.line, 8);
@@ -144,7 +125,7 @@ test('manifest: the misspelt key is a warning, its quick fix renames it, and com
 });
 
 test('grid search: the code lens counts the experiments; variant completion follows the component type', { timeout: 240_000 }, async () => {
-  await failing('authoring-grid-failed', async () => {
+  await withEvidence(session, 'authoring-grid-failed', async () => {
     await quickOpen(page, 'gs_config.yml');
     const lens = page.locator('.monaco-editor .codelens-decoration').filter({ hasText: /\d+ experiments?/ }).first();
     await lens.waitFor({ state: 'visible', timeout: 60_000 });

@@ -4,43 +4,32 @@
  * Experiments table (one row per experiment, a filter narrows them), the Metrics panel (one chart per
  * `<split>_<tag>`, one line per experiment) and a Model card, exported as HTML: the file on disk is checked.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { checkPrerequisites, defaultVsix, installVsix, startCodeServer, tempDir, type CodeServer } from './helpers/codeServer';
-import { launchBrowser, openWorkbench, runCommand, screenshot } from './helpers/workbench';
+import type { FrameLocator, Page } from 'playwright-core';
+import { tempDir } from './helpers/codeServer';
+import { runCommand, screenshot } from './helpers/workbench';
+import { codeServerSuite, withEvidence, type Session } from './helpers/suite';
 import { writeEventStorage } from '../../client/src/events/generate';
 
 const GRID_SEARCH = '2024-02-14--22-15-46';
 const EXPERIMENTS = 6;
 
-let browser: Browser;
-let extensionsDir: string;
-let server: CodeServer;
-let folder: string;
-let gridSearchDir: string;
+const suite = codeServerSuite();
+let session: Session;
 let page: Page;
+let gridSearchDir: string;
 
 before(async () => {
-  checkPrerequisites();
-  extensionsDir = tempDir('ext');
-  await installVsix(defaultVsix, extensionsDir);
-  folder = tempDir('panels');
+  const folder = tempDir('panels');
   mkdirSync(folder, { recursive: true });
+  suite.onCleanup(() => rmSync(folder, { recursive: true, force: true }));
   // Experiment 2's job fails halfway: the filter below finds it by its status.
   gridSearchDir = writeEventStorage(join(folder, 'event_storage'), { gridSearchId: GRID_SEARCH, experiments: EXPERIMENTS, epochs: 4, failing: [2], checkpointEpochs: [1, 3] }).dir;
-  server = await startCodeServer({ folder, extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(folder, { recursive: true, force: true });
-  rmSync(extensionsDir, { recursive: true, force: true });
+  session = await suite.open(folder, { 'security.workspace.trust.enabled': false });
+  page = session.page;
 });
 
 /** The page inside the active editor's webview (code-server nests it in two iframes). */
@@ -55,17 +44,8 @@ async function pick(text: string | RegExp): Promise<void> {
   await row.click();
 }
 
-async function failing<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    await screenshot(page, name);
-    throw new Error(`${(err as Error).message}\ncode-server log:\n${server.log().slice(-3000)}`);
-  }
-}
-
 test('the Experiments table lists every experiment and a filter narrows the rows', { timeout: 180_000 }, async () => {
-  await failing('panels-experiments-failed', async () => {
+  await withEvidence(session, 'panels-experiments-failed', async () => {
     await runCommand(page, 'CubeLab: Open Experiments Table');
     // MLboard's empty publisher rooms are not offered next to the grid search.
     const rows = page.locator('.quick-input-widget .monaco-list-row');
@@ -84,7 +64,7 @@ test('the Experiments table lists every experiment and a filter narrows the rows
 });
 
 test('the Metrics panel draws one chart per split and tag, one line per experiment', { timeout: 180_000 }, async () => {
-  await failing('panels-metrics-failed', async () => {
+  await withEvidence(session, 'panels-metrics-failed', async () => {
     await runCommand(page, 'CubeLab: Open Metrics');
     await pick(GRID_SEARCH);
     const metrics = webview();
@@ -100,7 +80,7 @@ test('the Metrics panel draws one chart per split and tag, one line per experime
 });
 
 test('a model card opens for an experiment and exports as one self-contained HTML file', { timeout: 180_000 }, async () => {
-  await failing('panels-modelcard-failed', async () => {
+  await withEvidence(session, 'panels-modelcard-failed', async () => {
     await runCommand(page, 'CubeLab: Open Model Card');
     await pick(GRID_SEARCH);
     await pick('Experiment 3');

@@ -5,14 +5,15 @@
  * In Restricted Mode, the lens and the command palette both say why nothing runs, and no container or run
  * record is created.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { checkPrerequisites, defaultVsix, installVsix, repoRoot, startCodeServer, tempDir, type CodeServer } from './helpers/codeServer';
-import { answerTrustDialog, launchBrowser, openWorkbench, quickOpen, runCommand, screenshot, statusBarText } from './helpers/workbench';
+import type { Page } from 'playwright-core';
+import { repoRoot, tempDir } from './helpers/codeServer';
+import { answerTrustDialog, quickOpen, runCommand, screenshot, statusBarText } from './helpers/workbench';
+import { codeServerSuite, withEvidence, type Session } from './helpers/suite';
 
 const MANIFEST = `name: runs-e2e
 docker:
@@ -31,39 +32,21 @@ tasks:
         out: {type: directory, default: served}
 `;
 
-let browser: Browser;
-let extensionsDir: string;
-const cleanups: (() => Promise<void> | void)[] = [];
+// The real engine and the offline test image (idempotent: a running engine is left as it is).
+const suite = codeServerSuite(() => execFileSync('bash', [join(repoRoot, 'test/env/setup-docker.sh')], { stdio: 'inherit' }));
 
-before(async () => {
-  checkPrerequisites();
-  // The real engine and the offline test image (idempotent: a running engine is left as it is).
-  execFileSync('bash', [join(repoRoot, 'test/env/setup-docker.sh')], { stdio: 'inherit' });
-  extensionsDir = tempDir('ext');
-  cleanups.push(() => rmSync(extensionsDir, { recursive: true, force: true }));
-  await installVsix(defaultVsix, extensionsDir);
-  browser = await launchBrowser();
-  cleanups.push(() => browser.close());
-});
-
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function session(settings: Record<string, unknown>): Promise<{ server: CodeServer; folder: string }> {
+async function session(settings: Record<string, unknown>): Promise<Session & { folder: string }> {
   const folder = tempDir('runs');
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'mlcube.yaml'), MANIFEST);
-  // The DOM terminal renderer, so that the terminal's text can be read.
-  const server = await startCodeServer({ folder, extensionsDir, settings: { 'terminal.integrated.gpuAcceleration': 'off', ...settings } });
-  cleanups.push(async () => {
-    await server.stop();
+  suite.onCleanup(() => {
     // Containers of this folder's runs (a failed test may leave one running).
-    const ids = docker(['ps', '-aq', '--filter', `label=org.cubelab.manifest=${join(folder, 'mlcube.yaml')}`]).split('\n').filter(Boolean);
+    const ids = containersOf(folder);
     if (ids.length) docker(['rm', '-f', ...ids]);
     rmSync(folder, { recursive: true, force: true });
   });
-  return { server, folder };
+  // The DOM terminal renderer, so that the terminal's text can be read.
+  return { ...(await suite.open(folder, { 'terminal.integrated.gpuAcceleration': 'off', ...settings })), folder };
 }
 
 function docker(args: string[]): string {
@@ -92,15 +75,10 @@ function runRow(page: Page, task: string): ReturnType<Page['locator']> {
   return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name').getByText(task, { exact: true }) }).first();
 }
 
-async function fail(page: Page, server: CodeServer, name: string, err: unknown): Promise<never> {
-  await screenshot(page, name);
-  throw new Error(`${(err as Error).message}\ncode-server log:\n${server.log().slice(-3000)}`);
-}
-
 test('a task runs from its code lens: Runs tree status, terminal output, outputs on disk; another is stopped', { timeout: 300_000 }, async () => {
-  const { server, folder } = await session({ 'security.workspace.trust.enabled': false });
-  const page = await openWorkbench(browser, server.url);
-  try {
+  const s = await session({ 'security.workspace.trust.enabled': false });
+  const { page, folder } = s;
+  await withEvidence(s, 'runs-failed', async () => {
     await quickOpen(page, 'mlcube.yaml');
     await showCubeLab(page);
     // The Cubes tree lists the manifest and its tasks.
@@ -134,16 +112,14 @@ test('a task runs from its code lens: Runs tree status, terminal output, outputs
       .map((d) => JSON.parse(readFileSync(join(folder, '.cubelab', 'runs', d, 'run.json'), 'utf8')) as { task: string; status: string; exitCode: number | null });
     assert.deepEqual(records.map((r) => [r.task, r.status]).sort(), [['serve', 'stopped'], ['train', 'succeeded']]);
     assert.equal(docker(['ps', '-q', '--filter', `label=org.cubelab.manifest=${join(folder, 'mlcube.yaml')}`]), '', 'no container of this folder still running');
-  } catch (err) {
-    await fail(page, server, 'runs-failed', err);
-  }
+  });
   await page.close();
 });
 
 test('in Restricted Mode nothing runs: the lens and the command palette say why, and no container or record appears', { timeout: 240_000 }, async () => {
-  const { server, folder } = await session({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' });
-  const page = await openWorkbench(browser, server.url);
-  try {
+  const s = await session({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' });
+  const { page, folder } = s;
+  await withEvidence(s, 'runs-restricted-failed', async () => {
     await answerTrustDialog(page, false);
     assert.match(await statusBarText(page), /Restricted Mode/);
     await quickOpen(page, 'mlcube.yaml');
@@ -164,8 +140,6 @@ test('in Restricted Mode nothing runs: the lens and the command palette say why,
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(existsSync(join(folder, '.cubelab')), false, 'no run store created');
     assert.deepEqual(containersOf(folder), [], 'no container created');
-  } catch (err) {
-    await fail(page, server, 'runs-restricted-failed', err);
-  }
+  });
   await page.close();
 });

@@ -134,7 +134,7 @@ function experimentSummary(a: ExperimentAggregate | undefined): string[] {
 export class ExperimentsModel {
   private readonly readers = new Map<string, { reader: EventLogReader; agg: RunAggregator } | 'tooLarge'>();
 
-  constructor(private readonly maxSummaryBytes = 64 * 1024 * 1024) {}
+  constructor(private readonly maxSummaryBytes = 32 * 1024 * 1024) {}
 
   /** The log's aggregate, read up to its current end; undefined when the log is too large to summarise here. */
   async aggregate(logPath: string): Promise<RunAggregator | undefined> {

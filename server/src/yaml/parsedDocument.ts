@@ -51,7 +51,7 @@ export function parseYaml(text: string): ParsedYaml {
 }
 
 /** The documents of a YAML stream, parsed with the options every CubeLab parse uses. */
-export function parseDocuments(text: string): Document.Parsed[] {
+function parseDocuments(text: string): Document.Parsed[] {
   // The library reads `process.env.LOG_TOKENS` once per token (and `LOG_STREAM` once per document) to
   // decide whether to print debug output. `process.env` is backed by the C environment, and on a large
   // file those reads cost about a fifth of the parse: during the (synchronous) parse, `process.env` is a
