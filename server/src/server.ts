@@ -58,6 +58,8 @@ function analyzed(uri: string): AnalyzedDocument | undefined {
  * didOpen reaches the server (the provider registers first), and an empty answer is never asked again:
  * without this, a freshly opened manifest can stay without its "▶ Run" lenses until the first edit.
  */
+const LATE_REFRESH_MS = [1_000, 4_000];
+
 function refreshViews(): void {
   if (refreshPending || (!codeLensRefresh && !inlayHintRefresh)) return;
   refreshPending = true;
@@ -137,7 +139,13 @@ connection.onDidChangeConfiguration(async () => {
   refreshViews();
 });
 
-documents.onDidOpen((e) => { scheduleValidation(e.document.uri, 0); refreshViews(); });
+// VS Code may also drop a refresh that arrives before its editor has subscribed to the new provider (seen
+// under load: no lens request until the first edit), so a newly opened document refreshes again a little later.
+documents.onDidOpen((e) => {
+  scheduleValidation(e.document.uri, 0);
+  refreshViews();
+  for (const ms of LATE_REFRESH_MS) setTimeout(refreshViews, ms).unref();
+});
 // Opening fires both events for the same version: validate it once.
 documents.onDidChangeContent((e) => { if (validatedVersion.get(e.document.uri) !== e.document.version) scheduleValidation(e.document.uri, ctx.settings.validation.debounceMs); });
 documents.onDidClose((e) => {
