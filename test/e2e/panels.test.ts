@@ -75,6 +75,20 @@ test('the Metrics panel draws one chart per split and tag, one line per experime
     const titles = await metrics.locator('.chart-title').allInnerTexts();
     assert.ok(titles.includes('train_cross_entropy_loss') && titles.includes('val_F1_SCORE_macro'), `chart titles: ${titles.join(', ')}`);
     await screenshot(page, 'panels-metrics');
+
+    // Selecting an experiment in the sidebar's Experiments tree narrows the open chart to it.
+    await runCommand(page, 'View: Show CubeLab');
+    const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Experiments/ }) });
+    const gridRow = pane.locator('.monaco-list-row').filter({ hasText: GRID_SEARCH }).first();
+    await gridRow.waitFor({ timeout: 60_000 });
+    assert.match(await gridRow.innerText(), /6 experiments/);
+    if ((await gridRow.getAttribute('aria-expanded')) !== 'true') await gridRow.locator('.monaco-tl-twistie').click();
+    await pane.locator('.monaco-list-row').filter({ hasText: 'experiment 3' }).first().click();
+    const deadline = Date.now() + 30_000;
+    while (await chart.locator('.u-legend .u-series').count() !== 2 && Date.now() < deadline) await page.waitForTimeout(250);
+    assert.deepEqual((await chart.locator('.u-legend .u-series').allInnerTexts()).slice(1).map((t) => t.trim().split(/\s/)[0]), ['exp']);
+    assert.match((await chart.locator('.u-legend .u-series').nth(1).innerText()).trim(), /^exp 3\b/);
+    await screenshot(page, 'panels-metrics-tree-selection');
     await runCommand(page, 'View: Close All Editors');
   });
 });

@@ -140,7 +140,17 @@ export function registerExperiments(context: vscode.ExtensionContext): Experimen
   // createRequire keeps esbuild from inlining the reader into dist/client.js.
   const load = (): typeof ModelModule => (mod ??= createRequire(__filename)(path.join(context.extensionPath, 'dist', 'experimentsTree.js')) as typeof ModelModule);
   const tree = new ExperimentsTreeProvider(load);
-  const view = vscode.window.createTreeView('cubelab.experiments', { treeDataProvider: tree, showCollapseAll: true });
+  const view = vscode.window.createTreeView('cubelab.experiments', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  // Selecting experiments in the tree compares them in the open Metrics and Experiments panels of their log.
+  const onSelection = view.onDidChangeSelection((e) => {
+    const byLog = new Map<string, string[]>();
+    for (const n of e.selection) {
+      if (n.kind !== 'experiment') continue;
+      const log = path.join(n.gridSearchDir, 'event_storage.log');
+      byLog.set(log, [...(byLog.get(log) ?? []), n.id]);
+    }
+    for (const [log, ids] of byLog) void vscode.commands.executeCommand('cubelab.experiments.selectInPanels', log, ids);
+  });
 
   let timer: NodeJS.Timeout | undefined;
   // Throttled, not debounced: a log written continuously would otherwise never refresh.

@@ -79,6 +79,11 @@ export class WebviewPanels implements vscode.Disposable {
     host.panel.onDidDispose(() => { this.hosts.delete(h); this.sessions.release(session, listener); });
   }
 
+  /** Experiments selected elsewhere (the Experiments tree): the open panels of that log show them. */
+  selectExperiments(logPath: string, ids: string[]): void {
+    this.sessions.peek(logPath)?.setSelection(ids, undefined);
+  }
+
   private attachMetrics(panel: vscode.WebviewPanel, source: string, selection?: string[]): PanelHost<MetricsFromWebview, MetricsToWebview> {
     const session = this.sessions.acquire(source);
     if (selection && session.selection.length === 0) session.selection = selection;

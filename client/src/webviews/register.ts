@@ -29,6 +29,10 @@ export function registerWebviews(context: vscode.ExtensionContext, output: vscod
     vscode.commands.registerCommand('cubelab.openMetrics', (arg?: unknown) => load().openMetrics(arg)),
     vscode.commands.registerCommand('cubelab.openExperiments', (arg?: unknown) => load().openExperiments(arg)),
     // (gridSearchDir, experimentId) from a caller; without them the command asks.
+    // Internal (not in the palette): the Experiments tree's selection; only panels already open care.
+    vscode.commands.registerCommand('cubelab.experiments.selectInPanels', (logPath?: unknown, ids?: unknown) => {
+      if (panels && typeof logPath === 'string' && Array.isArray(ids)) panels.selectExperiments(logPath, ids.filter((x): x is string => typeof x === 'string'));
+    }),
     vscode.commands.registerCommand('cubelab.openModelCard', (gridSearchDir?: unknown, experimentId?: unknown) => load().openModelCard(gridSearchDir, experimentId)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.metrics, {
       deserializeWebviewPanel: async (panel, state: unknown) => load().restoreMetrics(panel, state),

@@ -95,6 +95,11 @@ export class SessionRegistry {
     return s;
   }
 
+  /** The session of an open panel's log, if any (nothing is created or read). */
+  peek(logPath: string): RunSession | undefined {
+    return this.sessions.get(logPath);
+  }
+
   release(s: RunSession, l: SessionListener): void {
     s.remove(l);
     if (s.listenerCount === 0) { s.dispose(); this.sessions.delete(s.logPath); }
