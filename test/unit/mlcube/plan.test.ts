@@ -348,3 +348,16 @@ test('the manifest is read as PyYAML reads it (YAML 1.1): 1:/on: keys crash mlcu
   const merged = ok(plan('base: &b {type: directory, opts: ro}\ndocker: {image: i}\ntasks:\n  t: {parameters: {inputs: {d: {<<: *b, default: dd}}}}\n', 't'));
   assert.deepEqual(mounts(merged), [`${WS}/dd:/mlcube_io0:ro`]);
 });
+
+test('an unquoted `build_context: .` is the string "." (OmegaConf\'s float resolver), so the context is the cube root', () => {
+  const p = ok(plan('docker:\n  image: a/b:1\n  build_context: .\n  build_strategy: auto\ntasks:\n  t: {entrypoint: run it}\n', 't', { fs: memFs([`${ROOT}/Dockerfile`], [WS]) }));
+  assert.equal(p.imageBuild?.context, ROOT);
+  assert.equal(p.imageBuild?.file, `${ROOT}/Dockerfile`);
+  assert.equal(p.imageBuild?.action, 'build');
+});
+
+test('YAML 1.1 floats as OmegaConf loads them: exponents without a dot, sexagesimal, inf; a lone dot stays a string', () => {
+  const loaded = loadManifest(parseYaml('tasks:\n  t: {entrypoint: a b}\nv: [1e5, 1:30.5, -.inf, ., .5, 1_0.5]\n'));
+  assert.ok(loaded.ok);
+  assert.deepEqual((loaded.value as { v: unknown[] }).v, [100000, 90.5, -Infinity, '.', 0.5, 10.5]);
+});

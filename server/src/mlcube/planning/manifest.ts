@@ -24,10 +24,36 @@ const pyBool = (value: boolean, test: RegExp): ScalarTag => ({
 });
 const PY_BOOLS = [pyBool(true, /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/), pyBool(false, /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/)];
 
+/**
+ * OmegaConf's loader float resolver (omegaconf `get_yaml_loader`): PyYAML's, plus exponents without a dot.
+ * The `yaml` package's YAML 1.1 floats are looser: they read a lone `.` (e.g. `build_context: .`) as NaN,
+ * where mlcube sees the string ".".
+ */
+const OMEGACONF_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+function omegaConfFloat(text: string): number {
+  const s = text.replace(/_/g, '');
+  const sign = s.startsWith('-') ? -1 : 1;
+  const body = s.replace(/^[-+]/, '');
+  if (/^\.inf$/i.test(body)) return sign * Infinity;
+  if (/^\.nan$/i.test(body)) return NaN;
+  // Sexagesimal (`1:30.5` is 90.5), as PyYAML's construct_yaml_float.
+  if (body.includes(':')) return sign * body.split(':').reduce((acc, part) => acc * 60 + parseFloat(part), 0);
+  return sign * parseFloat(body);
+}
+
+const PY_FLOAT: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float', default: true, test: OMEGACONF_FLOAT, identify: (v) => typeof v === 'number' && !Number.isInteger(v),
+  resolve: omegaConfFloat, stringify: ({ value }) => String(value),
+};
+
 function parsePyYaml(text: string): Document.Parsed {
   return parseDocument(text, {
     version: '1.1', uniqueKeys: false, strict: true, prettyErrors: false,
-    customTags: (tags) => [...tags.filter((t) => (t as ScalarTag).tag !== 'tag:yaml.org,2002:bool'), ...PY_BOOLS],
+    customTags: (tags) => [
+      ...tags.filter((t) => (t as ScalarTag).tag !== 'tag:yaml.org,2002:bool' && (t as ScalarTag).tag !== 'tag:yaml.org,2002:float'),
+      ...PY_BOOLS, PY_FLOAT,
+    ],
   });
 }
 
