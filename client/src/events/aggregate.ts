@@ -16,6 +16,8 @@ export interface EventSink {
 export class EpochSeries {
   readonly epochs: number[] = [];
   readonly values: number[] = [];
+  /** Changes that were not appends (a value replaced, a point inserted before the last): readers of the series compare it. */
+  edits = 0;
 
   /** A later value for an epoch already present replaces it (a warm start re-evaluates that epoch). */
   set(epoch: number, value: number): void {
@@ -25,6 +27,7 @@ export class EpochSeries {
       this.values.push(value);
       return;
     }
+    this.edits++;
     let lo = 0;
     let hi = n;
     while (lo < hi) {

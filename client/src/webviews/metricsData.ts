@@ -20,6 +20,8 @@ interface Sent {
   lastEpoch: number;
   /** Raw points appended since the last (re-)sample of a downsampled series. */
   rawSinceSample: number;
+  /** The series' `edits` when sent: a re-evaluated epoch keeps the count but changes a value. */
+  edits: number;
 }
 
 export class MetricsFeed {
@@ -35,7 +37,7 @@ export class MetricsFeed {
       for (const [key, s] of e.series) {
         if (s.length === 0) continue;
         series.push({ experiment: e.id, key, ...sample(s, this.maxPoints), total: s.length });
-        this.sent.set(`${e.id}\u0000${key}`, { count: s.length, lastEpoch: s.epochs[s.length - 1], rawSinceSample: 0 });
+        this.sent.set(`${e.id}\u0000${key}`, { count: s.length, lastEpoch: s.epochs[s.length - 1], rawSinceSample: 0, edits: s.edits });
       }
     }
     return { type: 'init', source, title, keys: agg.seriesKeys(), experiments: experiments.map((e) => e.id), series, selected };
@@ -52,15 +54,15 @@ export class MetricsFeed {
         if (n === 0) continue;
         const k = `${id}\u0000${key}`;
         const prev = this.sent.get(k);
-        if (prev && prev.count === n) continue;
-        const onlyNewer = prev !== undefined && n > prev.count && s.epochs[prev.count - 1] === prev.lastEpoch;
+        if (prev && prev.count === n && prev.edits === s.edits) continue;
+        const onlyNewer = prev !== undefined && n > prev.count && prev.edits === s.edits && s.epochs[prev.count - 1] === prev.lastEpoch;
         const added = prev ? n - prev.count : n;
         if (onlyNewer && (n <= this.maxPoints || prev.rawSinceSample + added <= this.maxPoints / 2)) {
           points.push({ experiment: id, key, x: s.epochs.slice(prev.count), y: s.values.slice(prev.count) });
-          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: n > this.maxPoints ? prev.rawSinceSample + added : 0 });
+          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: n > this.maxPoints ? prev.rawSinceSample + added : 0, edits: s.edits });
         } else {
           points.push({ experiment: id, key, ...sample(s, this.maxPoints), replace: true });
-          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: 0 });
+          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: 0, edits: s.edits });
         }
       }
     }

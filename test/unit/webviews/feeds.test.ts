@@ -38,6 +38,21 @@ test('metrics feed: init sends every series, append sends only newer points, a m
   assert.deepEqual(b?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1, 2], y: [0.4, 0.35, 0.3], replace: true }]);
 });
 
+test('metrics feed: a re-evaluated epoch (warm start) replaces the series although its length is unchanged', () => {
+  const agg = new RunAggregator();
+  agg.apply(result('0', 0, 0.4));
+  agg.apply(result('0', 1, 0.5));
+  const feed = new MetricsFeed();
+  feed.init(agg, '/s', 'gs', []);
+  agg.apply(result('0', 1, 0.55));
+  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1], y: [0.4, 0.55], replace: true }]);
+  assert.equal(feed.append(agg, ['0']), undefined, 'sent once');
+  // A replaced value followed by a new epoch in the same batch: one replacement, not an append on stale data.
+  agg.apply(result('0', 0, 0.45));
+  agg.apply(result('0', 2, 0.6));
+  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1, 2], y: [0.45, 0.55, 0.6], replace: true }]);
+});
+
 test('metrics feed: long series are sent downsampled, and re-sampled once raw points pile up', () => {
   const agg = new RunAggregator();
   for (let e = 0; e < 5000; e++) agg.apply(result('0', e, e === 2500 ? 100 : Math.sin(e / 50)));
