@@ -30,6 +30,11 @@ tasks:
     parameters:
       outputs:
         out: {type: directory, default: served}
+  count:
+    entrypoint: /bin/sh -c 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.02; done'
+    parameters:
+      outputs:
+        out: {type: directory, default: counted}
 `;
 
 // The real engine and the offline test image (idempotent: a running engine is left as it is).
@@ -84,7 +89,7 @@ test('a task runs from its code lens: Runs tree status, terminal output, outputs
     // The Cubes tree lists the manifest and its tasks.
     const cubes = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Cubes/ }) });
     await cubes.locator('.monaco-list-row').filter({ hasText: 'runs-e2e' }).first().waitFor({ timeout: 60_000 });
-    assert.deepEqual(await cubes.locator('.monaco-list-row .label-name').allInnerTexts(), ['runs-e2e', 'train', 'serve']);
+    assert.deepEqual(await cubes.locator('.monaco-list-row .label-name').allInnerTexts(), ['runs-e2e', 'train', 'serve', 'count']);
     assert.match(await cubes.locator('.monaco-list-row').first().innerText(), /mlcube\.yaml/);
     // A manifest created on disk (not in the editor) joins the tree without a manual refresh.
     mkdirSync(join(folder, 'second'));
@@ -140,6 +145,47 @@ test('in Restricted Mode nothing runs: the lens and the command palette say why,
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(existsSync(join(folder, '.cubelab')), false, 'no run store created');
     assert.deepEqual(containersOf(folder), [], 'no container created');
+  });
+  await page.close();
+});
+
+test('a window reload mid-run: the run is re-attached, its terminal is back, and the stored log has every line once', { timeout: 300_000 }, async () => {
+  const s = await session({ 'security.workspace.trust.enabled': false });
+  const { page, folder } = s;
+  await withEvidence(s, 'runs-reload-failed', async () => {
+    await quickOpen(page, 'mlcube.yaml');
+    await showCubeLab(page);
+    await clickLens(page, '▶ Run', 2);
+    const count = runRow(page, 'count');
+    await count.locator('.label-description').getByText(/^running/).waitFor({ timeout: 60_000 });
+    await page.locator('.xterm-rows').filter({ hasText: 'line 20' }).first().waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+    await showCubeLab(page);
+    // After the reload: still running, and a terminal follows it again.
+    const again = runRow(page, 'count');
+    await again.locator('.label-description').getByText(/^running/).waitFor({ timeout: 60_000 });
+    // The terminal is named after the task, and shows the container's lines as they come.
+    await page.locator('#workbench\\.parts\\.panel').getByText('count (re-attached)').first().waitFor({ timeout: 30_000 });
+    const rows = page.locator('.xterm-rows:visible').filter({ hasText: /line \d+/ }).first();
+    await rows.waitFor({ timeout: 30_000 });
+    const lastShown = async (): Promise<number> => Math.max(...[...(await rows.innerText()).matchAll(/line (\d+)/g)].map((m) => Number(m[1])));
+    const before = await lastShown();
+    await page.waitForTimeout(1500);
+    assert.ok(await lastShown() > before, 'the terminal follows the running container');
+    await again.hover();
+    await again.locator('.action-label[aria-label="Stop Run"]').click();
+    await again.locator('.label-description').getByText(/^stopped/).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'runs-reloaded');
+
+    const runs = join(folder, '.cubelab', 'runs');
+    const dir = readdirSync(runs).find((d) => existsSync(join(runs, d, 'run.json')) && (JSON.parse(readFileSync(join(runs, d, 'run.json'), 'utf8')) as { task: string }).task === 'count');
+    assert.ok(dir, 'a record of the count run');
+    const lines = readFileSync(join(runs, dir, 'run.log'), 'utf8').split('\n')
+      .map((l) => /^\S+ out line (\d+)$/.exec(l)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+    assert.ok(lines.length > 40, `the run went on across the reload (${lines.length} lines)`);
+    assert.deepEqual(lines, lines.map((_, i) => i + 1), 'every line once, in order: nothing duplicated, nothing missing');
   });
   await page.close();
 });

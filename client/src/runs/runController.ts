@@ -13,7 +13,7 @@ import type { RunOutcome, RunSink, CancelToken } from '../runners/runner';
 import { loadRunnerModule } from './runnerLoader';
 import { FINAL_STATUSES, RunStore, type RunRecord } from './runStore';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
-import { RunTerminal } from './runTerminal';
+import { RunTerminal, logTail } from './runTerminal';
 import { sendRequest } from '../language/request';
 
 export const TASK_TYPE = 'cubelab';
@@ -26,7 +26,6 @@ export interface CubeLabTaskDefinition extends vscode.TaskDefinition {
   overrides?: string[] | Record<string, string>;
 }
 
-const silent: RunSink = { line: () => undefined, info: () => undefined };
 
 export class RunController implements vscode.Disposable {
   readonly tree: RunsTreeProvider;
@@ -295,10 +294,27 @@ export class RunController implements vscode.Disposable {
       const open = runs.filter((r: RunRecord) => !FINAL_STATUSES.includes(r.status) && !this.active.has(r.runId));
       if (!open.length) continue;
       try {
-        const handles = await this.runnerFor(store).attach(() => silent);
+        // Each re-attached run gets a terminal again (not focused): the end of its stored log, then the live lines.
+        const terminals = new Map<string, RunTerminal>();
+        const sinkFor = (runId: string): RunSink => {
+          const record = open.find((r) => r.runId === runId);
+          const term = new RunTerminal(() => undefined, () => undefined); // closing the view does not stop the run
+          for (const l of logTail(store.logPath(runId))) term.line(l.text, l.stream);
+          term.info(`CubeLab: re-attached to run ${runId}; following its container.`);
+          terminals.set(runId, term);
+          const terminal = vscode.window.createTerminal({ name: `${record?.task ?? 'run'} (re-attached)`, pty: term, iconPath: new vscode.ThemeIcon('debug-disconnect') });
+          // Back where the run's task terminal was before the reload, without taking the focus.
+          terminal.show(true);
+          this.context.subscriptions.push(terminal);
+          return term;
+        };
+        const handles = await this.runnerFor(store).attach(sinkFor);
         for (const h of handles) {
           this.active.set(h.runId, { store });
-          void h.done.then((o) => { this.active.delete(h.runId); this.changed(); this.announce(o, store); });
+          void h.done.then((o) => {
+            terminals.get(h.runId)?.info(`CubeLab: run ${o.status}${o.exitCode !== null ? ` (exit code ${o.exitCode})` : ''}.`);
+            this.active.delete(h.runId); this.changed(); this.announce(o, store);
+          });
         }
         this.output.appendLine(`Re-attached ${handles.length} run(s) in ${store.root}.`);
       } catch (e) {

@@ -3,6 +3,7 @@
  * a container talks faster than a terminal can render, the oldest pending lines are summarized instead of
  * queued without bound (every line is in the run's log file anyway).
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunSink } from '../runners/runner';
 
@@ -53,5 +54,29 @@ export class RunTerminal implements vscode.Pseudoterminal, RunSink {
     if (this.pending.length) out += this.pending.join('\r\n') + '\r\n';
     this.pending = [];
     if (out) this.writeEmitter.fire(out);
+  }
+}
+
+/** The last `maxLines` container lines of a run's log file (`<timestamp> out|err <text>`), oldest first. */
+export function logTail(file: string, maxLines = 200, maxBytes = 256 * 1024): { text: string; stream: 'out' | 'err' }[] {
+  let fd: number | undefined;
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    fd = openSync(file, 'r');
+    readSync(fd, buf, 0, buf.length, start);
+    const lines = buf.toString('utf8').split('\n');
+    if (start > 0) lines.shift(); // a partial first line
+    const out: { text: string; stream: 'out' | 'err' }[] = [];
+    for (const l of lines) {
+      const m = /^\S+ (out|err) (.*)$/.exec(l);
+      if (m) out.push({ stream: m[1] as 'out' | 'err', text: m[2] });
+    }
+    return out.slice(-maxLines);
+  } catch {
+    return []; // no log yet: the live lines follow
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -7,12 +7,7 @@
  * configure or run), `warning` where mlcube accepts the file but silently does something else than the
  * author meant, `info`/`hint` for legitimate but noteworthy constructs.
  */
-import type { Severity } from '../service/diagnostic';
-
-export interface CodeDoc {
-  readonly severity: Severity;
-  readonly doc: string;
-}
+import type { CodeDoc, Severity } from '../service/diagnostic';
 
 export const MLCUBE_CODES = {
   // ---- the file as a whole ----

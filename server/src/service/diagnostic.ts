@@ -6,6 +6,12 @@ export const SOURCE = 'CubeLab';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
+/** One row of a format's code table (mlcube/codes.ts, mlgym/codes.ts): its severity and what it means. */
+export interface CodeDoc {
+  readonly severity: Severity;
+  readonly doc: string;
+}
+
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,

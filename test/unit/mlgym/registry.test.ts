@@ -34,11 +34,11 @@ test('config keys, defaults, slots and split rules of a few constructables', () 
   assert.deepEqual(reg.get('TRAINER', 'DEFAULT')!.slots.filter((s) => !s.unused).map((s) => s.name), ['train_component', 'data_loaders']);
 });
 
-test('every code is mlgym/<kebab> with a severity and a summary', () => {
+test('every code is mlgym/<kebab> with a severity and a doc', () => {
   for (const [code, v] of Object.entries(MLGYM_CODES)) {
     assert.match(code, /^[a-z0-9]+(-[a-z0-9]+)*$/);
     assert.ok(['error', 'warning', 'info', 'hint'].includes(v.severity));
-    assert.ok(v.summary.length > 10);
+    assert.ok(v.doc.length > 10);
   }
 });
 
