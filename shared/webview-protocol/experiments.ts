@@ -2,7 +2,7 @@
  * The Experiments table's message contract, imported by the extension (client/src/webviews) and the webview
  * (webviews/experiments). One discriminated union each way and a validator per direction.
  */
-import { isArrayOf, isBoolean, isNullable, isNumber, isObject, isRecordOf, isString, isStringArray, messageValidator } from './guards';
+import { isArrayOf, isBoolean, isNullable, isNumber, isObject, isOptional, isRecordOf, isString, isStringArray, messageValidator } from './guards';
 
 export const EXPERIMENTS_VIEW_TYPE = 'cubelab.experiments';
 
@@ -27,6 +27,8 @@ export interface ExperimentsViewState {
   filter: string;
   sort: { column: string; descending: boolean } | null;
   selected: string[];
+  /** Per-column filter text keyed by column id (`score:val_F1`); optional, so a state saved before it restores. */
+  columnFilters?: Record<string, string>;
 }
 
 export type ExperimentsToWebview =
@@ -65,7 +67,8 @@ export function isExperimentRow(v: unknown): v is ExperimentRow {
 export function isExperimentsViewState(v: unknown): v is ExperimentsViewState {
   if (!isObject(v)) return false;
   const sortOk = v.sort === null || (isObject(v.sort) && isString(v.sort.column) && isBoolean(v.sort.descending));
-  return isString(v.source) && isString(v.filter) && sortOk && isStringArray(v.selected);
+  return isString(v.source) && isString(v.filter) && sortOk && isStringArray(v.selected)
+    && isOptional(isRecordOf(isString))(v.columnFilters);
 }
 
 export const isExperimentsToWebview = messageValidator<ExperimentsToWebview>({

@@ -65,6 +65,78 @@ test('text filter and column filters narrow the rows', async () => {
   await p.page.close();
 });
 
+test('per-column filters under the header narrow the rows, clear with Escape, are saved and restored', async () => {
+  const p = await openWebview(h, 'experiments');
+  await p.send(init(20));
+  await p.page.locator('.row').first().waitFor();
+  // One box per visible column, laid out on the header's grid.
+  const boxes = await p.page.locator('.filters input').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).dataset.column));
+  assert.deepEqual(boxes, ['id', 'status', 'progress', 'epoch', 'param:model.hidden', 'param:optimizer.lr', 'score:val_F1_SCORE_macro']);
+  assert.equal(await p.page.locator('.filters').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns),
+    await p.page.locator('.header').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns));
+  // Reachable with Tab: from the text filter, past the Columns button, to the first column's box.
+  await p.page.locator('#filter input').focus();
+  await p.page.keyboard.press('Tab');
+  await p.page.keyboard.press('Tab');
+  assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('aria-label')), 'Filter Experiment');
+
+  const score = p.page.locator('.filters input[data-column="score:val_F1_SCORE_macro"]');
+  const status = p.page.locator('.filters input[data-column="status"]');
+  await score.pressSequentially('>0.5');
+  // (i·37 mod 100)/100 above 0.5: 2 → .74, 5 → .85, 7 → .59, 8 → .96, 10 → .70, 13 → .81, 15 → .55, 16 → .92, 18 → .66
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 9);
+  assert.deepEqual(await domIds(p), ['2', '5', '7', '8', '10', '13', '15', '16', '18']);
+  assert.equal(await p.page.locator('.count').textContent(), '9 of 20 experiments');
+  await status.pressSequentially('fail');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 1);
+  assert.deepEqual(await domIds(p), ['10'], 'failed are 3, 10, 17; of these only 10 scores above 0.5');
+  assert.equal(await p.page.locator('.count').textContent(), '1 of 20 experiments');
+  const saved = (await p.state()) as { filter: string; columnFilters?: Record<string, string> };
+  assert.deepEqual(saved.columnFilters, { 'score:val_F1_SCORE_macro': '>0.5', status: 'fail' });
+  const posted = (await p.posted()).filter((m) => m.type === 'stateChanged').at(-1) as { state: typeof saved } | undefined;
+  assert.deepEqual(posted?.state.columnFilters, saved.columnFilters, 'the extension hears of it too (serializer restore)');
+
+  // AND with the main text filter.
+  await p.page.locator('#filter input').fill('running');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 0);
+  assert.equal(await p.page.locator('.count').textContent(), '0 of 20 experiments');
+  assert.deepEqual(await domIds(p), []);
+  await p.page.locator('#filter input').fill('');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 1);
+
+  // Escape clears the box it is pressed in, and only that one.
+  await status.press('Escape');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 9);
+  assert.equal(await status.inputValue(), '');
+  assert.equal(await score.inputValue(), '>0.5');
+  assert.deepEqual(((await p.state()) as typeof saved).columnFilters, { 'score:val_F1_SCORE_macro': '>0.5' });
+  await status.fill('fail');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 1);
+  // Sorting rebuilds the header and the filter row: the filters stay.
+  await p.page.locator('.header .cell[data-column="epoch"]').click();
+  assert.equal(await status.inputValue(), 'fail');
+  assert.deepEqual(await domIds(p), ['10']);
+  await clean(p);
+  const restoredState = await p.state();
+  await p.page.close();
+
+  // A restored panel (same source) shows the boxes filled and applies them; another source clears them.
+  const r = await openWebview(h, 'experiments', { initialState: restoredState });
+  await r.send(init(20));
+  await r.page.locator('.row').first().waitFor();
+  assert.equal(await r.page.locator('.filters input[data-column="status"]').inputValue(), 'fail');
+  assert.equal(await r.page.locator('.filters input[data-column="score:val_F1_SCORE_macro"]').inputValue(), '>0.5');
+  assert.deepEqual(await domIds(r), ['10']);
+  assert.equal(await r.page.locator('.count').textContent(), '1 of 20 experiments');
+  await r.send({ ...init(20), source: '/other/event_storage.log' });
+  await r.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 20);
+  assert.equal(await r.page.locator('.filters input[data-column="status"]').inputValue(), '');
+  assert.deepEqual(((await r.state()) as typeof saved).columnFilters, {});
+  assert.equal(await r.page.locator('.count').textContent(), '20 experiments');
+  await clean(r);
+  await r.page.close();
+});
+
 test('clicking a header sorts (numbers numerically, again for descending)', async () => {
   const p = await openWebview(h, 'experiments');
   await p.send(init(12));

@@ -14,13 +14,13 @@ import {
   type ExperimentRow, type ExperimentsFromWebview, type ExperimentsToWebview, type ExperimentsViewState,
 } from '../../shared/webview-protocol/experiments';
 import { connectToHost, el } from '../shared/host';
-import { cellText, columnsFor, compareRows, rowFilter, type Column } from './table';
+import { cellText, columnsFor, compareRows, parseColumnFilter, rowFilter, type Column } from './table';
 
 const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
 
 const host = connectToHost<ExperimentsToWebview, ExperimentsFromWebview, ExperimentsViewState>(isExperimentsToWebview, isExperimentsViewState);
-let state: ExperimentsViewState = host.getState() ?? { source: '', filter: '', sort: null, selected: [] };
+let state: ExperimentsViewState = host.getState() ?? { source: '', filter: '', sort: null, selected: [], columnFilters: {} };
 let rows: ExperimentRow[] = [];
 const byId = new Map<string, ExperimentRow>();
 let varying: string[] = [];
@@ -46,10 +46,12 @@ toolbar.append(filter, count, chooserButton);
 const chooser = el('div', 'columns-panel');
 const table = el('div', 'table');
 const header = el('div', 'header');
+/** One filter box per visible column, under its header cell (same grid template). */
+const filterRow = el('div', 'filters');
 const viewport = el('div', 'viewport');
 const spacer = el('div', 'spacer');
 viewport.append(spacer);
-table.append(header, viewport);
+table.append(header, filterRow, viewport);
 app.append(toolbar, chooser, table);
 
 function saveState(): void {
@@ -62,6 +64,55 @@ filter.addEventListener('input', () => {
   saveState();
   refresh();
 });
+function setColumnFilter(column: string, value: string): void {
+  const next = { ...state.columnFilters };
+  if (value) next[column] = value; else delete next[column];
+  state = { ...state, columnFilters: next };
+  saveState();
+  refresh();
+}
+
+const NUMERIC_KINDS: ReadonlySet<Column['kind']> = new Set(['progress', 'epoch', 'score']);
+const NUMERIC_HELP = 'Filter: >0.5, <=3, 0.1..0.5 (range) or a number; Escape clears';
+
+/** Marks a numeric column's filter that is not a number filter (it would match text only, so nothing). */
+function markInvalid(input: HTMLInputElement, col: Column): void {
+  const bad = NUMERIC_KINDS.has(col.kind) && parseColumnFilter(input.value).kind === 'text';
+  input.classList.toggle('invalid', bad);
+  input.setAttribute('aria-invalid', String(bad));
+}
+
+function columnFilterInput(col: Column): HTMLInputElement {
+  const input = el('input');
+  input.type = 'text';
+  input.spellcheck = false;
+  input.dataset.column = col.id;
+  input.value = state.columnFilters?.[col.id] ?? '';
+  input.setAttribute('aria-label', `Filter ${col.label}`);
+  const text = col.kind === 'id' || col.kind === 'status';
+  input.placeholder = text ? 'contains' : col.kind === 'param' ? 'filter' : '>, <, a..b';
+  input.title = text ? 'Filter: text the cell contains; Escape clears'
+    : col.kind === 'param' ? `${NUMERIC_HELP} (text parameters: text the cell contains)` : NUMERIC_HELP;
+  input.classList.toggle('active', input.value !== '');
+  markInvalid(input, col);
+  input.addEventListener('input', () => {
+    input.classList.toggle('active', input.value !== '');
+    markInvalid(input, col);
+    setColumnFilter(col.id, input.value);
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || input.value === '') return;
+    // Consumed only when there is something to clear, so an empty box leaves Escape to VS Code.
+    ev.preventDefault();
+    ev.stopPropagation();
+    input.value = '';
+    input.classList.remove('active');
+    markInvalid(input, col);
+    setColumnFilter(col.id, '');
+  });
+  return input;
+}
+
 chooserButton.addEventListener('click', () => { chooser.classList.toggle('open'); renderChooser(); });
 
 // ---- columns --------------------------------------------------------------------------------------------
@@ -90,6 +141,20 @@ function computeColumns(): void {
     });
     return cell;
   }));
+  // Rebuilt with the columns; keep the caret in the box being typed in (an update may add a column meanwhile).
+  const focused = document.activeElement instanceof HTMLInputElement && filterRow.contains(document.activeElement)
+    ? { column: document.activeElement.dataset.column, at: document.activeElement.selectionStart } : undefined;
+  filterRow.style.gridTemplateColumns = template;
+  filterRow.replaceChildren(...columns.map((c) => {
+    const cell = el('div', 'cell');
+    cell.append(columnFilterInput(c));
+    return cell;
+  }));
+  if (focused) {
+    const again = Array.from(filterRow.querySelectorAll('input')).find((i) => i.dataset.column === focused.column);
+    again?.focus();
+    if (again && focused.at !== null) again.setSelectionRange(focused.at, focused.at);
+  }
   pool.length = 0;
   spacer.replaceChildren();
 }
@@ -117,7 +182,7 @@ function renderChooser(): void {
 const pool: HTMLElement[] = [];
 
 function refresh(): void {
-  const keep = rowFilter(state.filter, columns);
+  const keep = rowFilter(state.filter, columns, state.columnFilters);
   view = rows.filter(keep);
   const sortCol = state.sort && columns.find((c) => c.id === state.sort?.column);
   if (sortCol && state.sort) view.sort(compareRows(sortCol, state.sort.descending));
@@ -205,7 +270,7 @@ function upsert(list: ExperimentRow[]): void {
 host.onMessage((m) => {
   switch (m.type) {
     case 'init':
-      if (state.source !== m.source) state = { source: m.source, filter: '', sort: null, selected: m.selected };
+      if (state.source !== m.source) state = { source: m.source, filter: '', sort: null, selected: m.selected, columnFilters: {} };
       host.setState(state);
       filter.value = state.filter;
       rows = [];
