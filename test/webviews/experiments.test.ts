@@ -74,10 +74,12 @@ test('per-column filters under the header narrow the rows, clear with Escape, ar
   assert.deepEqual(boxes, ['id', 'status', 'progress', 'epoch', 'param:model.hidden', 'param:optimizer.lr', 'score:val_F1_SCORE_macro']);
   assert.equal(await p.page.locator('.filters').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns),
     await p.page.locator('.header').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns));
-  // Reachable with Tab: from the text filter, past the Columns button, to the first column's box.
+  // Reachable with Tab: from the text filter, past the Columns button and the 7 column headers, to the first column's box.
   await p.page.locator('#filter input').focus();
   await p.page.keyboard.press('Tab');
   await p.page.keyboard.press('Tab');
+  assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.column), 'id', 'the first header');
+  for (let i = 0; i < 7; i++) await p.page.keyboard.press('Tab');
   assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('aria-label')), 'Filter Experiment');
 
   const score = p.page.locator('.filters input[data-column="score:val_F1_SCORE_macro"]');
@@ -137,7 +139,7 @@ test('per-column filters under the header narrow the rows, clear with Escape, ar
   await r.page.close();
 });
 
-test('clicking a header sorts (numbers numerically, again for descending)', async () => {
+test('clicking a header (or Enter on it) sorts (numbers numerically, again for descending)', async () => {
   const p = await openWebview(h, 'experiments');
   await p.send(init(12));
   await p.page.locator('.header .cell[data-column="score:val_F1_SCORE_macro"]').click();
@@ -151,6 +153,10 @@ test('clicking a header sorts (numbers numerically, again for descending)', asyn
   assert.deepEqual((await domIds(p)).slice(0, 3), desc.slice(0, 3));
   await p.page.locator('.header .cell[data-column="id"]').click();
   assert.deepEqual((await viewIds(p)).slice(0, 4), ['0', '1', '2', '3'], 'ids sort as numbers');
+  // From the keyboard: Enter on the focused header reverses it, and the focus stays on that header.
+  await p.page.keyboard.press('Enter');
+  assert.deepEqual((await viewIds(p)).slice(0, 3), ['11', '10', '9']);
+  assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('aria-sort')), 'descending');
   await clean(p);
   await p.page.close();
 });

@@ -132,12 +132,21 @@ function computeColumns(): void {
     cell.title = c.label;
     cell.dataset.column = c.id;
     if (state.sort?.column === c.id) cell.classList.add(state.sort.descending ? 'sorted-desc' : 'sorted-asc');
-    cell.addEventListener('click', () => {
+    // A button for the keyboard too: Tab reaches it, Enter or Space sorts (and reverses) by this column.
+    cell.tabIndex = 0;
+    cell.setAttribute('role', 'columnheader');
+    cell.setAttribute('aria-sort', state.sort?.column === c.id ? (state.sort.descending ? 'descending' : 'ascending') : 'none');
+    const sortBy = (): void => {
       const desc = state.sort?.column === c.id ? !state.sort.descending : false;
       state = { ...state, sort: { column: c.id, descending: desc } };
       saveState();
       computeColumns();
       refresh();
+      header.querySelector<HTMLElement>(`.cell[data-column="${CSS.escape(c.id)}"]`)?.focus();
+    };
+    cell.addEventListener('click', sortBy);
+    cell.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); sortBy(); }
     });
     return cell;
   }));

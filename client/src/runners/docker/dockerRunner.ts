@@ -6,7 +6,7 @@
 import Dockerode from 'dockerode';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TaskPlan } from '../../../../shared/lsp-protocol';
 import { RunStore, FINAL_STATUSES, type RunRecord, type RunLogWriter } from '../../runs/runStore';
 import { gitState } from '../../runs/gitInfo';
@@ -274,6 +274,9 @@ export class DockerRunner implements Runner {
           if (streamError && this.disposed) return { runId: run.record.runId, status: run.record.status, exitCode: null };
           continue;
         }
+        // The engine may end a follow stream before it has sent the last lines of a container that just exited
+        // (seen with a chatty one: a third of 100,000 lines): read the rest once, without following.
+        try { await this.streamLogs(run, false); } catch { /* the log is gone with the container: keep what we have */ }
         const code = state.ExitCode;
         // A stop may come from another window (or before this run was registered): the record on disk says so.
         const onDisk = await this.store.read(run.record.runId).catch(() => undefined);
@@ -297,11 +300,13 @@ export class DockerRunner implements Runner {
     }
   }
 
-  private async streamLogs(run: ActiveRun): Promise<void> {
+  private async streamLogs(run: ActiveRun, follow = true): Promise<void> {
     const position = run.log.position;
-    const query: Record<string, unknown> = { follow: true, stdout: true, stderr: true, timestamps: true };
+    const query: Record<string, unknown> = { follow, stdout: true, stderr: true, timestamps: true };
     if (position) query.since = sinceParam(position.ts);
-    const stream = await run.container.logs(query as { follow: true }) as unknown as Readable;
+    const got: unknown = await run.container.logs(query as { follow: true });
+    // Without follow, dockerode hands back the whole body as one Buffer.
+    const stream = Buffer.isBuffer(got) ? Readable.from([got]) : (got as Readable);
     const parser = new LogFrameParser();
     const filter = new ResumeFilter(position);
     await new Promise<void>((resolve, reject) => {
