@@ -6,7 +6,7 @@
  * so "9" comes after "10"). A broken JSON file is reported with the experiment, not thrown.
  */
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseLine } from './lineScan';
 import type { SystemInfo } from './types';
 
@@ -130,8 +130,13 @@ export async function listCheckpoints(experimentDir: string): Promise<Checkpoint
   return out.sort((a, b) => a.epoch - b.epoch);
 }
 
+/** An experiment's folder: HEAD ids are folder names under the grid search; 2022 ids are paths starting with the grid search id. */
+export function experimentDir(gridSearchDir: string, experimentId: string): string {
+  return experimentId.startsWith(`${basename(gridSearchDir)}/`) ? join(dirname(gridSearchDir), experimentId) : join(gridSearchDir, experimentId);
+}
+
 export async function readExperimentFolder(gridSearchDir: string, experimentId: string): Promise<ExperimentFolder> {
-  const dir = join(gridSearchDir, experimentId);
+  const dir = experimentDir(gridSearchDir, experimentId);
   const problems: FileProblem[] = [];
   const [experimentConfig, systemInfo, modelCard, checkpoints] = await Promise.all([
     readJson(join(dir, 'experiment_config.json'), problems),

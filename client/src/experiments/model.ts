@@ -91,17 +91,33 @@ export async function findLogsUnder(dir: string, globs: readonly string[], opts:
   return found.sort();
 }
 
-/** Host folders a run may write outputs to: its mlcube workspace and its read-write mounts. */
-export async function runOutputDirs(storeRoots: readonly string[]): Promise<string[]> {
-  const dirs = new Set<string>();
+/** The most recent runs whose outputs are searched for event storages (older ones are in the workspace or gone). */
+export const RECENT_RUNS = 20;
+
+export interface RunOutputDir {
+  dir: string;
+  /** A run writing there is still going: new storages may appear, so the folder is worth watching. */
+  active: boolean;
+}
+
+/**
+ * Host folders recent runs wrote outputs to: their mlcube workspace, the output folders mlcube creates first
+ * (`mkdirs`) and read-write mounts. Input mounts (a dataset, the home folder of a parameters file) are not
+ * outputs and are never walked.
+ */
+export async function runOutputDirs(storeRoots: readonly string[], recent = RECENT_RUNS): Promise<RunOutputDir[]> {
+  const dirs = new Map<string, boolean>();
+  const add = (dir: string, active: boolean): void => { dirs.set(dir, (dirs.get(dir) ?? false) || active); };
   for (const root of storeRoots) {
-    const { runs } = await new RunStore(root).list();
-    for (const r of runs) {
-      if (r.plan?.workspace) dirs.add(r.plan.workspace);
-      for (const m of r.plan?.mounts ?? []) if (m.mode !== 'ro' && m.host) dirs.add(m.host);
+    const { runs } = await new RunStore(root).list(); // newest first
+    for (const r of runs.slice(0, recent)) {
+      const active = ['running', 'configuring', 'engine-unreachable'].includes(r.status);
+      if (r.plan?.workspace) add(r.plan.workspace, active);
+      for (const d of r.plan?.mkdirs ?? []) add(d, active);
+      for (const m of r.plan?.mounts ?? []) if (m.mode === 'rw' && m.host) add(m.host, active);
     }
   }
-  return [...dirs].sort();
+  return [...dirs].sort(([a], [b]) => a.localeCompare(b)).map(([dir, active]) => ({ dir, active }));
 }
 
 /** `a` is `b` or inside it. */

@@ -79,10 +79,15 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
       const rel = vscode.workspace.getConfiguration('cubelab', f.uri).get<string>('runs.folder', '.cubelab/runs') || '.cubelab/runs';
       return path.resolve(f.uri.fsPath, rel);
     });
-    for (const dir of await mod.runOutputDirs(stores)) {
+    // Not in a restricted workspace: run records come with the folder, and must not pick what gets walked.
+    for (const { dir, active } of vscode.workspace.isTrusted ? await mod.runOutputDirs(stores) : []) {
       if (folders.some((f) => mod.isInside(dir, f))) continue; // the workspace search covered it
-      watchDirs.add(dir);
-      for (const logPath of await mod.findLogsUnder(dir, globs)) found.push({ logPath, where: path.dirname(path.dirname(logPath)) });
+      // Watched whole only while a run writes there; otherwise only the storages found in it.
+      if (active) watchDirs.add(dir);
+      for (const logPath of await mod.findLogsUnder(dir, globs)) {
+        found.push({ logPath, where: path.dirname(path.dirname(logPath)) });
+        watchDirs.add(path.dirname(path.dirname(logPath)));
+      }
     }
     this.onFolders([...watchDirs]);
     return this.experimentsModel.gridSearches(found);

@@ -20,6 +20,7 @@ import { modelCardHtml, modelCardJson } from '../modelcard/exportHtml';
 import { PanelHost, webviewOptions } from './panelHost';
 import { pickEventLog } from './pickSource';
 import { sendRequest } from '../language/request';
+import { experimentDir } from '../events/storage';
 
 export interface ModelCardTarget { gridSearchDir: string; experimentId: string }
 
@@ -128,7 +129,7 @@ export class ModelCardPanels implements vscode.Disposable {
     const exportAs = async (kind: 'html' | 'json') => {
       const c = card ?? (await load());
       if (!c) return;
-      const suggested = join(target.gridSearchDir, target.experimentId, `model_card_${gsId}_${target.experimentId}.${kind}`);
+      const suggested = join(experimentDir(target.gridSearchDir, target.experimentId), `model_card_${gsId}_${target.experimentId.split('/').pop() ?? ''}.${kind}`);
       const written = await this.saveFile(suggested, kind === 'html' ? { HTML: ['html'] } : { JSON: ['json'] }, () => (kind === 'html' ? modelCardHtml(c) : modelCardJson(c)));
       if (written) host.send({ type: 'status', text: `Exported ${written}` });
     };

@@ -21,6 +21,7 @@ import { MetricsFeed, metricsCsv } from './metricsData';
 import { ExperimentsFeed } from './experimentsData';
 import { pickEventLog, sourceFromArgument } from './pickSource';
 import { ModelCardPanels, type LanguageClientSource } from './modelCardPanel';
+import { experimentDir } from '../events/storage';
 
 export class WebviewPanels implements vscode.Disposable {
   private readonly sessions = new SessionRegistry();
@@ -131,7 +132,8 @@ export class WebviewPanels implements vscode.Disposable {
       switch (m.type) {
         case 'selectExperiments': session.setSelection(m.ids, listener); break;
         case 'openExperiment': void this.openExperiment(session, m.id); break;
-        case 'openModelCard': void vscode.commands.executeCommand('cubelab.openModelCard', session.gridSearchDir, m.id); break;
+        // Only experiments of this log: an id is also a path below the grid search.
+        case 'openModelCard': if (session.aggregator.experiments.has(m.id)) void vscode.commands.executeCommand('cubelab.openModelCard', session.gridSearchDir, m.id); break;
         case 'stateChanged': break;
       }
     });
@@ -141,7 +143,8 @@ export class WebviewPanels implements vscode.Disposable {
 
   private async openExperiment(session: RunSession, id: string): Promise<void> {
     // HEAD ids are folder names under the grid search; 2022 ids are paths starting with the grid search id.
-    const candidates = [join(session.gridSearchDir, id, 'experiment_config.json'), join(dirname(session.gridSearchDir), id, 'experiment_config.json')];
+    if (!session.aggregator.experiments.has(id)) return;
+    const candidates = [join(experimentDir(session.gridSearchDir, id), 'experiment_config.json'), join(session.gridSearchDir, id, 'experiment_config.json')];
     const file = candidates.find((f) => existsSync(f));
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
     else void vscode.window.showInformationMessage(`CubeLab: experiment ${id} has no experiment_config.json in ${session.gridSearchDir}.`);

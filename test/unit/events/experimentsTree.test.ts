@@ -90,19 +90,24 @@ test('a log too large to summarise shows what the folders say', async (t) => {
   ]);
 });
 
-test("runs' outputs: the workspace and read-write mounts of each run record", async (t) => {
+test("runs' outputs: the workspace, output folders and read-write mounts of recent runs, not input mounts", async (t) => {
   const root = tempDir(t);
   const store = join(root, 'ws', '.cubelab', 'runs');
   mkdirSync(join(store, 'r1'), { recursive: true });
-  const plan = { workspace: join(root, 'cube', 'workspace'), mounts: [
+  const plan = { workspace: join(root, 'cube', 'workspace'), mkdirs: [join(root, 'cube', 'workspace', 'model')], mounts: [
     { host: join(root, 'data'), container: '/data', mode: 'ro' },
+    { host: join(root, 'home'), container: '/mlcube_io1', mode: '' }, // an input without opts (a parameters file's folder)
     { host: join(root, 'elsewhere', 'out'), container: '/out', mode: 'rw' },
   ] };
   writeFileSync(join(store, 'r1', 'run.json'), JSON.stringify({
     version: 1, runId: 'r1', manifest: 'm', task: 'train', target: 'docker', plan, overrides: [], image: { name: 'x' },
     engine: { host: '' }, status: 'succeeded', startedAt: '2026-01-01T00:00:00Z', exitCode: 0, git: null, warnings: [],
   }));
-  assert.deepEqual(await runOutputDirs([store, join(root, 'missing')]), [join(root, 'cube', 'workspace'), join(root, 'elsewhere', 'out')]);
+  assert.deepEqual(await runOutputDirs([store, join(root, 'missing')]), [
+    { dir: join(root, 'cube', 'workspace'), active: false },
+    { dir: join(root, 'cube', 'workspace', 'model'), active: false },
+    { dir: join(root, 'elsewhere', 'out'), active: false },
+  ]);
   assert.ok(isInside(join(root, 'ws', 'a'), join(root, 'ws')));
   assert.ok(isInside(join(root, 'ws'), join(root, 'ws')));
   assert.ok(!isInside(join(root, 'wsx'), join(root, 'ws')));

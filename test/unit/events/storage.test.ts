@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeEventStorage, systemInfo, toJson } from '../../../client/src/events/generate';
-import { listCheckpoints, listGridSearches, readExperimentFolder, readExperiments } from '../../../client/src/events/storage';
+import { listCheckpoints, listGridSearches, readExperimentFolder, readExperiments, experimentDir } from '../../../client/src/events/storage';
 import { tempDir } from './helpers';
 
 // The real artifacts of one 2024 grid search (docs/mlgym-format.md §5), stored flat as
@@ -108,4 +108,10 @@ test('a generated storage has the full layout; grid searches are listed newest f
   assert.equal(exps[0].systemInfo?.platform, 'Linux');
   assert.ok(readFileSync(join(list[0].dir, 'grid_search_config.yml'), 'utf8').includes('model_info:'));
   assert.match(readFileSync(join(list[0].dir, 'run_config.yml'), 'utf8'), /num_epochs: 3\n/);
+});
+
+test('experiment folders: a HEAD id is a folder under the grid search, a 2022 id a path starting with the grid search id', () => {
+  const gs = '/es/2022-01-01--00-00-00';
+  assert.equal(experimentDir(gs, '3'), '/es/2022-01-01--00-00-00/3');
+  assert.equal(experimentDir(gs, '2022-01-01--00-00-00/conv_net/0'), '/es/2022-01-01--00-00-00/conv_net/0');
 });

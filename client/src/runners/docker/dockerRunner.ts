@@ -6,7 +6,7 @@
 import Dockerode from 'dockerode';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { TaskPlan } from '../../../../shared/lsp-protocol';
 import { RunStore, FINAL_STATUSES, type RunRecord, type RunLogWriter } from '../../runs/runStore';
 import { gitState } from '../../runs/gitInfo';
@@ -275,8 +275,13 @@ export class DockerRunner implements Runner {
           continue;
         }
         // The engine may end a follow stream before it has sent the last lines of a container that just exited
-        // (seen with a chatty one: a third of 100,000 lines): read the rest once, without following.
-        try { await this.streamLogs(run, false); } catch { /* the log is gone with the container: keep what we have */ }
+        // (seen with a chatty one: a third of 100,000 lines). Read on from the file's last position, streamed
+        // (the container has exited, so each read ends), until a read brings nothing new.
+        for (let pass = 0; pass < 5; pass++) {
+          const before = run.logCount.out + run.logCount.err;
+          try { await this.streamLogs(run); } catch { break; /* the log is gone with the container: keep what we have */ }
+          if (run.logCount.out + run.logCount.err === before) break;
+        }
         const code = state.ExitCode;
         // A stop may come from another window (or before this run was registered): the record on disk says so.
         const onDisk = await this.store.read(run.record.runId).catch(() => undefined);
@@ -300,13 +305,11 @@ export class DockerRunner implements Runner {
     }
   }
 
-  private async streamLogs(run: ActiveRun, follow = true): Promise<void> {
+  private async streamLogs(run: ActiveRun): Promise<void> {
     const position = run.log.position;
-    const query: Record<string, unknown> = { follow, stdout: true, stderr: true, timestamps: true };
+    const query: Record<string, unknown> = { follow: true, stdout: true, stderr: true, timestamps: true };
     if (position) query.since = sinceParam(position.ts);
-    const got: unknown = await run.container.logs(query as { follow: true });
-    // Without follow, dockerode hands back the whole body as one Buffer.
-    const stream = Buffer.isBuffer(got) ? Readable.from([got]) : (got as Readable);
+    const stream = await run.container.logs(query as { follow: true }) as unknown as Readable;
     const parser = new LogFrameParser();
     const filter = new ResumeFilter(position);
     await new Promise<void>((resolve, reject) => {
