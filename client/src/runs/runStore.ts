@@ -75,23 +75,31 @@ export class RunStore {
 
   /** Atomic replace; writes to one record are serialized in call order. */
   write(record: RunRecord): Promise<void> {
-    const prev = this.writes.get(record.runId) ?? Promise.resolve();
-    const text = JSON.stringify(record, null, 2) + '\n';
-    const next = prev.catch(() => undefined).then(async () => {
-      const target = this.recordPath(record.runId);
-      const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      await writeFile(tmp, text);
-      await rename(tmp, target);
+    return this.enqueue(record.runId, () => this.replace(record));
+  }
+
+  /** Read-modify-write in the same queue as writes, so concurrent updates apply in call order. */
+  async update(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
+    let next: RunRecord | undefined;
+    await this.enqueue(runId, async () => {
+      next = { ...parseRecord(await readFile(this.recordPath(runId), 'utf8'), runId), ...patch };
+      await this.replace(next);
     });
-    this.writes.set(record.runId, next);
+    return next as RunRecord;
+  }
+
+  private enqueue(runId: string, work: () => Promise<void>): Promise<void> {
+    const prev = this.writes.get(runId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(work);
+    this.writes.set(runId, next);
     return next;
   }
 
-  async update(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
-    const current = await this.read(runId);
-    const next = { ...current, ...patch };
-    await this.write(next);
-    return next;
+  private async replace(record: RunRecord): Promise<void> {
+    const target = this.recordPath(record.runId);
+    const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
+    await rename(tmp, target);
   }
 
   async read(runId: string): Promise<RunRecord> {
