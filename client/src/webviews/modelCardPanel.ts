@@ -116,8 +116,7 @@ export class ModelCardPanels implements vscode.Disposable {
     let card: ModelCardData | undefined;
     const load = async (): Promise<ModelCardData | undefined> => {
       try {
-        card = await loadModelCard(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
-        return card;
+        return await loadModelCard(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
       } catch (err) {
         const text = `Could not build the model card: ${err instanceof Error ? err.message : String(err)}`;
         this.output.appendLine(`[modelcard] ${text}`);
@@ -125,7 +124,13 @@ export class ModelCardPanels implements vscode.Disposable {
         return undefined;
       }
     };
-    const sendCard = async () => { const c = await load(); if (c) host.send({ type: 'card', card: c, gridSearchDir: target.gridSearchDir }); };
+    // Loads may overlap (ready, then Refresh): only the latest one is shown.
+    let latest = 0;
+    const sendCard = async () => {
+      const mine = ++latest;
+      const c = await load();
+      if (c && mine === latest) { card = c; host.send({ type: 'card', card: c, gridSearchDir: target.gridSearchDir }); }
+    };
     const exportAs = async (kind: 'html' | 'json') => {
       const c = card ?? (await load());
       if (!c) return;
