@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { EventLogReader, RunAggregator, compareIds, type ExperimentAggregate, type ExperimentState } from '../events/index';
-import { listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
+import { SIDE_EFFECT_ROOMS, experimentDir, listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
 import { RunStore } from '../runs/runStore';
 
 export const DEFAULT_STORAGE_GLOBS = ['**/event_storage/*/event_storage.log'];
@@ -58,9 +58,6 @@ export interface FoundLog {
   /** Display path of the storage root (workspace-relative, or absolute for run outputs elsewhere). */
   where: string;
 }
-
-/** Rooms MLboard creates as a side effect of publishers joining (§3.1): they match the globs but are not grid searches. */
-const SIDE_EFFECT_ROOMS = new Set(['mlgym_event_publishers', 'mlgym_streamed_logger']);
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -208,13 +205,12 @@ export class ExperimentsModel {
   async experiments(gs: GridSearchNode): Promise<ExperimentNode[]> {
     const [folder, agg] = await Promise.all([readGridSearchFolder(gs.dir), this.aggregate(gs.logPath)]);
     const ids = new Set(folder.experimentIds);
-    // 2022 logs key experiments by path (`<gs>/conv_net/0`), which has no folder of its own under the grid search.
+    // 2022 logs key experiments by path (`<gs>/conv_net/0`), a folder beside the grid search's own (experimentDir).
     if (agg) for (const id of agg.experiments.keys()) ids.add(id);
-    const folderIds = new Set(folder.experimentIds);
     const sorted = [...ids].sort(compareIds);
     return Promise.all(sorted.map(async (id) => {
-      const dir = join(gs.dir, id);
-      const checkpoints = folderIds.has(id) ? await listCheckpoints(dir) : [];
+      const dir = experimentDir(gs.dir, id);
+      const checkpoints = await listCheckpoints(dir);
       const a = agg?.experiments.get(id);
       const parts = experimentSummary(a);
       if (checkpoints.length) parts.push(plural(checkpoints.length, 'checkpoint'));

@@ -142,10 +142,9 @@ export class WebviewPanels implements vscode.Disposable {
   }
 
   private async openExperiment(session: RunSession, id: string): Promise<void> {
-    // HEAD ids are folder names under the grid search; 2022 ids are paths starting with the grid search id.
     if (!session.aggregator.experiments.has(id)) return;
-    const candidates = [join(experimentDir(session.gridSearchDir, id), 'experiment_config.json'), join(session.gridSearchDir, id, 'experiment_config.json')];
-    const file = candidates.find((f) => existsSync(f));
+    const config = join(experimentDir(session.gridSearchDir, id), 'experiment_config.json');
+    const file = existsSync(config) ? config : undefined;
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
     else void vscode.window.showInformationMessage(`CubeLab: experiment ${id} has no experiment_config.json in ${session.gridSearchDir}.`);
   }
