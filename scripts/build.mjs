@@ -40,11 +40,11 @@ const configs = [
   // The language client loads right after activation, from its own bundle (see client/src/extension.ts).
   { ...node, entryPoints: { language: 'client/src/language/index.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...node, entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },
-  // The runners (dockerode) load on first use, from their own bundle, so activation never pays for them.
+  // The run supervisor and its backends (dockerode) load on first use, from their own bundle, so activation never pays for them.
   // ssh2's and cpu-features' native add-ons are optional (ssh2 falls back to pure JS): left out.
   {
     ...node,
-    entryPoints: { runner: 'client/src/runners/index.ts' },
+    entryPoints: { runner: 'client/src/backends/index.ts' },
     outdir: 'dist',
     external: ['vscode', 'cpu-features', '*.node'],
   },

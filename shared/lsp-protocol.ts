@@ -50,7 +50,7 @@ export interface TaskPlanParams {
   workspace?: string;
 }
 export interface TaskPlanMount { host: string; container: string; mode: 'ro' | 'rw' | '' }
-/** How the image is obtained (§2.2): `docker pull` unless the strategy is auto/always and the recipe exists. */
+/** How the image is obtained (docs/mlcube.md §2.2): `docker pull` unless the strategy is auto/always and the recipe exists. */
 export interface TaskPlanImageBuild {
   strategy: 'pull' | 'auto' | 'always';
   /** Absolute build context (`<root>/<build_context>`). */
@@ -64,12 +64,52 @@ export interface TaskPlanImageBuild {
   /** What `mlcube run` does first: `build` (always, or auto when the image is missing), else `pull` when missing. */
   action: 'pull' | 'build';
 }
+/**
+ * How mlcube's docker platform runs the task (`docker_run.py`): the free-form flags, the image build, and the
+ * exact command line mlcube hands to the shell.
+ */
+export interface DockerPlatformPlan {
+  /** The container tool (`docker.docker`: docker, podman, `sudo docker` ...). */
+  tool: string;
+  /** The free-form `cpu_args` or `gpu_args` string plus rendered `--x=y` runner keys, in mlcube's order. */
+  runArgs: string;
+  imageBuild: TaskPlanImageBuild;
+  /** The `docker run ...` line mlcube hands to `os.system`, for display and for a CLI-based backend. */
+  command: string;
+}
+
+/**
+ * How mlcube's singularity platform runs the task (`singularity_run.py`), with its `Config.merge` fallback
+ * chain applied (docs/mlcube.md §1.5, §3): clusters run Apptainer/Singularity, not Docker.
+ */
+export interface SingularityPlatformPlan {
+  /** The executable (`singularity.singularity`). */
+  executable: string;
+  /** Absolute path of the SIF file (`image_dir/image`). */
+  image: string;
+  /** Where the SIF comes from when it is missing: a recipe path, `docker://IMAGE` or `docker-archive:TAR`. */
+  buildFile: string;
+  buildArgs: string;
+  /** `run_args` plus rendered `--x=v` runner keys (`--nv` bare), in mlcube's order. */
+  runArgs: string;
+  /** `--bind host:container[:opts]` values, in mount order. */
+  binds: string[];
+  /** `run` (the image's runscript with the task name) or `exec` (a task `entrypoint`). */
+  verb: 'run' | 'exec';
+  /** The `singularity build ...` line mlcube runs when the SIF is missing (from the MLCube root). */
+  buildCommand: string;
+  /** The `singularity run|exec ...` line mlcube runs. */
+  command: string;
+}
+
+/**
+ * A task as MLCube means it (tasks, mounts with host and container paths, arguments, environment, GPUs),
+ * separate from its materialisation per platform (`platforms`).
+ */
 export interface TaskPlan {
   /** The task planned (the requested one, or the only one). */
   taskName: string;
   image: string;
-  /** The container tool (`docker.docker`: docker, podman, `sudo docker` ...). */
-  docker: string;
   /** MLCube root (the manifest's folder) and the workspace, both absolute. */
   root: string;
   workspace: string;
@@ -88,17 +128,22 @@ export interface TaskPlan {
   mounts: TaskPlanMount[];
   /** `env_args`: a dict (each `-e K=V`) or a verbatim string of docker flags. */
   env: Record<string, string> | string;
-  /** The free-form `cpu_args` or `gpu_args` string plus rendered `--x=y` runner keys, in mlcube's order. */
-  runArgs: string;
   /** `--gpus` value mlcube appends (`all`, `N`, `device=...`), or null for a CPU run. */
   gpus: string | null;
   /** Host folders mlcube creates before the run (the workspace first), in order; only those missing now. */
   mkdirs: string[];
-  /** Files/folders copied from `<root>/workspace` into a custom workspace before the run (§2.3 step 2). */
+  /** Files/folders copied from `<root>/workspace` into a custom workspace before the run (docs/mlcube.md §2.3 step 2). */
   workspaceSync: { from: string; to: string; kind: 'file' | 'directory' }[];
-  imageBuild: TaskPlanImageBuild;
-  /** The `docker run ...` line mlcube hands to `os.system`, for display and for a CLI-based runner. */
-  command: string;
+  /**
+   * Values the plan took from the environment (`${oc.env:NAME}`), so that the client keeps them out of run
+   * records and logs (it stores a hash of each).
+   */
+  envRefs?: { name: string; value: string }[];
+  platforms: {
+    docker: DockerPlatformPlan;
+    /** Null when the manifest's singularity settings cannot be planned (the reason is in `warnings`). */
+    singularity: SingularityPlatformPlan | null;
+  };
   warnings: string[];
 }
 export type TaskPlanResult =

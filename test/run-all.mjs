@@ -37,12 +37,14 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-/** Reads the node test runner's summary ("ℹ pass N" / "ℹ fail N"). */
+/** Reads the node test runner's summary ("ℹ pass N" / "ℹ fail N" / "ℹ skipped N" / "ℹ todo N"). */
 function nodeSummary(text) {
-  const pass = [...text.matchAll(/^[ℹ#] pass (\d+)/gm)].map((m) => +m[1]);
-  const fail = [...text.matchAll(/^[ℹ#] fail (\d+)/gm)].map((m) => +m[1]);
-  return { passed: pass.reduce((a, b) => a + b, 0), failed: fail.reduce((a, b) => a + b, 0) };
+  const sum = (re) => [...text.matchAll(re)].map((m) => +m[1]).reduce((a, b) => a + b, 0);
+  return { passed: sum(/^[ℹ#] pass (\d+)/gm), failed: sum(/^[ℹ#] fail (\d+)/gm), skipped: sum(/^[ℹ#] skipped (\d+)/gm) + sum(/^[ℹ#] todo (\d+)/gm) };
 }
+
+/** Tiers in which no test may ever be skipped: a skip there counts as a failure. */
+const NO_SKIP = new Set(['unit', 'lsp']);
 
 async function step(name, cmd, args, env) {
   console.log(`\n=== ${name}`);
@@ -54,9 +56,12 @@ async function step(name, cmd, args, env) {
 const node = process.execPath;
 const nodeTest = (files, extra = []) => [...extra, '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
 
+// The unit and lsp tiers run in a mount namespace where the clone's parent folder holds nothing but the
+// clone (test/env/isolated.sh): a test that reads a file beside the repository fails here, as on any clone.
+const isolated = (args) => run('bash', ['test/env/isolated.sh', node, ...args]);
 const tiers = {
-  unit: async () => ({ ...(await run(node, nodeTest(findTests('test/unit', '.test.ts')))) }),
-  lsp: async () => ({ ...(await run(node, nodeTest(findTests('test/lsp', '.test.ts')))) }),
+  unit: async () => ({ ...(await isolated(nodeTest(findTests('test/unit', '.test.ts')))) }),
+  lsp: async () => ({ ...(await isolated(nodeTest(findTests('test/lsp', '.test.ts')))) }),
   // Against the real Docker engine that setup-docker.sh starts.
   // Then the same runs inside code-server's extension host (its own "N passed, N failed", folded into the node summary).
   runner: async () => {
@@ -86,21 +91,25 @@ if (wanted.includes('endpoint')) ok = (await step('setup: python3-socketio clien
 ok = (await step('build', node, ['scripts/build.mjs'])) && ok;
 if (needsVscode) ok = (await step('package', node, ['scripts/package.mjs', join(root, 'test/out/cubelab.vsix')])) && ok;
 
-let passed = 0, failed = 0;
+let passed = 0, failed = 0, skipped = 0;
 const lines = [];
 for (const tier of wanted) {
   const t0 = Date.now();
   console.log(`\n=== tier ${tier}`);
   const { code, text } = await tiers[tier]();
   let s = nodeSummary(text);
-  const plain = [...text.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
-  if (plain && s.passed === 0 && s.failed === 0) s = { passed: +plain[1], failed: +plain[2] };
+  const plain = [...text.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/gm)].pop();
+  if (plain && s.passed === 0 && s.failed === 0) s = { passed: +plain[1], failed: +plain[2], skipped: +(plain[3] ?? 0) };
+  if (NO_SKIP.has(tier) && s.skipped > 0) {
+    console.error(`${tier}: ${s.skipped} test(s) skipped; no test of this tier may be skipped (each counts as a failure).`);
+    s.failed += s.skipped;
+  }
   // A tier that could not start its component, or found no tests, fails: it never counts as skipped.
   if (code !== 0 && s.failed === 0) s.failed = 1;
   if (s.passed + s.failed === 0) s.failed = 1;
-  passed += s.passed; failed += s.failed;
+  passed += s.passed; failed += s.failed; skipped += s.skipped;
   const took = `tier ${tier} took ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  const line = `${tier}: ${s.passed} passed, ${s.failed} failed`;
+  const line = `${tier}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
   lines.push(took, line);
   console.log(took);
   console.log(line);
@@ -108,5 +117,5 @@ for (const tier of wanted) {
 if (!ok) failed += 1;
 console.log(`\n=== summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 for (const l of lines) console.log(l);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && ok ? 0 : 1);

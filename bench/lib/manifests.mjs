@@ -4,15 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const corpusDir = '/work/shared/corpus/mlcube/manifests';
 export const typicalName = 'mlcommons__mlcube_examples__mnist__mlcube.yaml';
 
+/** The real MNIST manifest of the repository's corpus (test/fixtures/corpus); its absence is an error. */
 export function typicalManifest(root) {
-  const candidates = [join(corpusDir, typicalName), join(root, 'test', 'fixtures', 'mlcube', 'mnist', 'mlcube.yaml')];
-  for (const p of candidates) {
-    try { return { source: p, text: readFileSync(p, 'utf8') }; } catch { /* next */ }
+  const p = join(root, 'test', 'fixtures', 'corpus', 'mlcube', 'manifests', typicalName);
+  try { return { source: p, text: readFileSync(p, 'utf8') }; } catch (e) {
+    throw new Error(`the benchmark's typical manifest ${p} is missing (${e.code ?? e})`);
   }
-  throw new Error(`no typical manifest found (looked at ${candidates.join(', ')})`);
 }
 
 /** A valid manifest of about `lines` lines: a header and as many tasks as fit. */

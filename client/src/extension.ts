@@ -9,7 +9,7 @@ import type * as LanguageModule from './language/index';
 import type { CubeLabLanguageClient } from './language/languageClient';
 import { bundleStart, type ActivationTiming } from './activationTiming';
 import { registerPreviewGrid } from './mlgym/previewGrid';
-import { registerRuns } from './runs/runController';
+import { registerRuns } from './runs/editor/commands';
 import { registerEndpoint } from './endpoint/endpointCommands';
 import { registerCubes } from './cubes/cubesTree';
 import { registerWebviews } from './webviews/register';
@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
   );
 
   registerPreviewGrid(context, () => language?.languageClient);
-  // Runs: commands, Runs tree, task type; the Docker runner itself loads on first use (dist/runner.js).
+  // Runs: commands, Runs tree, task type; the supervisor and its backends load on first use (dist/runner.js).
   registerRuns(context, () => language?.languageClient, output);
   registerEndpoint(context, output); // MLboard-compatible endpoint: off by default, loads dist/endpoint.js on start
   registerCubes(context, languageReady.then((l) => l.languageClient, () => undefined));

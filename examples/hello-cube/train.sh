@@ -1,6 +1,6 @@
 #!/bin/sh
 # The demo cube's task. mlcube runs the image with `train --config=... --model_dir=... --event_storage=...`.
-# It "trains" for `epochs` epochs and appends MLgym events (docs: mlgym-format.md §3.2-3.3) to
+# It "trains" for `epochs` epochs and appends MLgym events (docs/mlgym.md §3.2–3.3) to
 # <event_storage>/<grid_search_id>/event_storage.log while it runs, as an MLgym run would.
 set -e
 task="$1"

@@ -1,5 +1,5 @@
 /**
- * The Model card panel's message contract and the card's data shape (docs/mlgym-format.md §4), imported by
+ * The Model card panel's message contract and the card's data shape (docs/mlgym.md §4), imported by
  * the card builder (client/src/modelcard), the panel (client/src/webviews/modelCardPanel.ts) and the webview
  * (webviews/modelcard). The card is also what the JSON export writes, so its guard doubles as the check of a
  * card read back from disk.

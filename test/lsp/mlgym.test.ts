@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CodeLens, CompletionList, InlayHint } from 'vscode-languageserver-types';
 import { LspClient } from '../helpers/lspClient';
+import { corpusFile } from '../helpers/corpus';
 import type { GridExpansionResult } from '../../shared/lsp-protocol';
 
-const events = '/work/shared/corpus/mlgym/events';
-const realGs = readFileSync(join(events, 'mlgym+mlgym__event_storage__2024-02-14--22-15-46__grid_search_config.yml'), 'utf8');
-const realRun = readFileSync(join(events, 'mlgym+mlgym__event_storage__2024-02-14--22-15-46__run_config.yml'), 'utf8');
+const events = (name: string): string => corpusFile(`mlgym/events/mlgym+mlgym__event_storage__2024-02-14--22-15-46__${name}`);
+const realGs = readFileSync(events('grid_search_config.yml'), 'utf8');
+const realRun = readFileSync(events('run_config.yml'), 'utf8');
 
 let lsp: LspClient;
 let ws: string;
@@ -33,7 +34,7 @@ test('the real grid search: warnings only, the 15-experiment lens, × hints, and
   assert.deepEqual(hints.map((h) => [h.label, lines[h.position.line].trim()]), [['× 3', 'batch_size:'], ['× 5', 'lr:']]);
   const page = await lsp.request<GridExpansionResult>('cubelab/gridExpansion', { uri, offset: 5, limit: 2 });
   assert.equal(page.count, 15);
-  const expected = [5, 6].map((i) => JSON.parse(readFileSync(join(events, `mlgym+mlgym__event_storage__2024-02-14--22-15-46__${i}__experiment_config.json`), 'utf8')));
+  const expected = [5, 6].map((i) => JSON.parse(readFileSync(events(`${i}__experiment_config.json`), 'utf8')));
   assert.deepEqual(page.experiments, [{ id: 5, config: expected[0] }, { id: 6, config: expected[1] }]);
 });
 

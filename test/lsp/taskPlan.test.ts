@@ -61,10 +61,10 @@ test('cubelab/taskPlan returns the docker plan of a task of an open manifest', a
   ]);
   assert.deepEqual(p.mkdirs, [path.join(ws, 'model')]);
   assert.equal(p.gpus, '1');
-  assert.equal(p.runArgs, '--shm-size=1g');
+  assert.equal(p.platforms.docker.runArgs, '--shm-size=1g');
   assert.deepEqual(p.env, { MODE: 'fast' });
-  assert.equal(p.imageBuild.strategy, 'pull');
-  assert.equal(p.command, `docker run --shm-size=1g --gpus=1 --entrypoint=python3 -e MODE=fast --volume ${ws}:/mlcube_io0 --volume ${ws}/data:/mlcube_io1:ro --volume ${ws}/model:/mlcube_io2 mlcommons/demo:0.1 /w/train.py -v --parameters_file=/mlcube_io0/parameters.yaml --data_dir=/mlcube_io1 --model_dir=/mlcube_io2`);
+  assert.equal(p.platforms.docker.imageBuild.strategy, 'pull');
+  assert.equal(p.platforms.docker.command, `docker run --shm-size=1g --gpus=1 --entrypoint=python3 -e MODE=fast --volume ${ws}:/mlcube_io0 --volume ${ws}/data:/mlcube_io1:ro --volume ${ws}/model:/mlcube_io2 mlcommons/demo:0.1 /w/train.py -v --parameters_file=/mlcube_io0/parameters.yaml --data_dir=/mlcube_io1 --model_dir=/mlcube_io2`);
 });
 
 test('cubelab/taskPlan applies overrides and reports mlcube errors', async () => {
@@ -82,7 +82,7 @@ test('cubelab/taskPlan applies overrides and reports mlcube errors', async () =>
   assert.equal(r.plan.mounts[0].host, path.join(dir, 'workspace'));
   assert.equal(r.plan.args[0], '--parameters_file=/mlcube_io0/parameters.yaml');
   assert.equal(r.plan.gpus, null);
-  assert.equal(r.plan.runArgs, ' --network=host');
+  assert.equal(r.plan.platforms.docker.runArgs, ' --network=host');
   const single = await lsp.request<TaskPlanResult>('cubelab/taskPlan', { uri, task: 'check' });
   assert.ok(single.ok);
   assert.deepEqual(single.plan.args, []);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempWorkspace, newRunner, shellPlan, CollectingSink, writeFiles, removeImage, docker, waitFor } from './helpers';
-import { RunnerError, type CancelToken, type RunSink } from '../../client/src/runners/runner';
+import { TargetError as RunnerError, type CancelToken, type RunSink } from '../../client/src/runs/backend';
 
 class Cancel implements CancelToken {
   cancelled = false;

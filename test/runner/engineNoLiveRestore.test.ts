@@ -5,7 +5,7 @@ import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { tempWorkspace, shellPlan, CollectingSink, waitFor, docker, BASE_IMAGE, repoRoot } from './helpers';
-import { DockerRunner } from '../../client/src/runners/docker/dockerRunner';
+import { DockerTestRunner as DockerRunner } from './helpers';
 
 // A second, private engine WITHOUT --live-restore (a user's default): its containers die with it.
 const base = join(repoRoot, 'test', 'out', 'dockerd-no-live-restore');
@@ -41,7 +41,7 @@ test('an engine without --live-restore going away mid-run: the run is recorded a
   await second.loadImage(await docker.getImage(BASE_IMAGE).get());
 
   const { dir, store } = tempWorkspace('no-live-restore');
-  const runner = new DockerRunner({ store, hostSetting: `unix://${sock}`, engineRetryMs: 250 });
+  const runner = new DockerRunner(store, { hostSetting: `unix://${sock}`, engineRetryMs: 250 });
   const sink = new CollectingSink();
   const h = await runner.run({ manifest: join(dir, 'mlcube.yaml'), task: 'slow', defaultNetwork: 'none', keepContainer: true,
     plan: shellPlan('i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "tick $i"; sleep 0.05; done') }, sink);

@@ -21,8 +21,8 @@ test('the engine restarting mid-run (--live-restore): the run shows "engine unre
     const pid = dockerdPid();
     process.kill(pid, 'SIGTERM');
     await waitFor(() => !alive(pid), 30000, 'dockerd to exit');
-    await waitFor(async () => (await store.read(h.runId)).status === 'engine-unreachable', 10000, 'the record to say "engine-unreachable"');
-    assert.match((await store.read(h.runId)).reason ?? '', /unreachable; the run will be re-attached when it returns/);
+    await waitFor(async () => (await store.read(h.runId)).status === 'target-unreachable', 10000, 'the record to say "target-unreachable"');
+    assert.match((await store.read(h.runId)).reason ?? '', /The Docker engine at unix:\/\/\/var\/run\/docker\.sock is unreachable \(\w+\)\. The run will be re-attached when the target answers again\./);
     startEngine();
     const o = await h.done;
     assert.deepEqual([o.status, o.exitCode], ['succeeded', 0], o.reason);
@@ -31,7 +31,7 @@ test('the engine restarting mid-run (--live-restore): the run shows "engine unre
     assert.equal(full.length, 120);
     assert.deepEqual(stored, full, 'nothing lost or repeated across the engine restart');
     const log = readFileSync(store.logPath(h.runId), 'utf8');
-    assert.match(log, / sys The Docker engine is back: re-attaching\.\n/);
+    assert.match(log, / sys local Docker engine \(unix:\/\/\/var\/run\/docker\.sock\) answers again: re-attaching\.\n/);
   } finally {
     if (!existsSync('/var/run/docker.pid') || !alive(dockerdPid())) startEngine();
     await removeContainer(h.containerId);

@@ -57,7 +57,7 @@ test('a plan from the built language server runs as mlcube would run it: mounts,
   if (!result.ok) return assert.fail(`the server could not plan: ${result.error}`);
   const plan = result.plan;
   assert.deepEqual(plan.args, ['train', '--data=/mlcube_io0', '--config=/mlcube_io1/config.yaml', '--model=/mlcube_io2', '--log=/mlcube_io3/train.log']);
-  assert.equal(plan.imageBuild.action, 'build');
+  assert.equal(plan.platforms.docker.imageBuild.action, 'build');
 
   const sink = new CollectingSink();
   const runner = newRunner(store);

@@ -1,7 +1,7 @@
 /**
  * The demo cube (examples/hello-cube) runs end to end as a newcomer would run it: its image builds offline from
  * busybox-static (build_strategy auto), the plan comes from the built language server, and the task writes its
- * model and an MLgym event log (mlgym-format.md §3.2-3.3) into the workspace while it runs.
+ * model and an MLgym event log (docs/mlgym.md §3.2–3.3) into the workspace while it runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,8 +33,8 @@ test('the demo cube builds offline, runs, and writes its model and MLgym events'
   if (!result.ok) return assert.fail(`the server could not plan the demo cube: ${result.error}`);
   const plan = result.plan;
   assert.deepEqual(plan.args, ['train', '--config=/mlcube_io0/hello.yaml', '--model_dir=/mlcube_io1', '--event_storage=/mlcube_io2']);
-  assert.equal(plan.imageBuild.strategy, 'auto');
-  assert.equal(plan.imageBuild.fileExists, true, JSON.stringify(plan.imageBuild));
+  assert.equal(plan.platforms.docker.imageBuild.strategy, 'auto');
+  assert.equal(plan.platforms.docker.imageBuild.fileExists, true, JSON.stringify(plan.platforms.docker.imageBuild));
 
   const sink = new CollectingSink();
   const h = await newRunner(store).run({ manifest: join(cube, 'mlcube.yaml'), task: 'train', plan }, sink);

@@ -8,11 +8,13 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { TaskPlan } from '../../shared/lsp-protocol';
-import { makePlan } from '../unit/runners/planFixture';
-import { DockerRunner } from '../../client/src/runners/docker/dockerRunner';
-import { LogFrameParser } from '../../client/src/runners/docker/logFrames';
+import { makePlan, type PlanOverrides } from '../unit/backends/planFixture';
+import { DockerBackend } from '../../client/src/backends/docker/dockerBackend';
+import { LogFrameParser } from '../../client/src/backends/docker/logFrames';
 import { RunStore } from '../../client/src/runs/runStore';
-import type { RunSink } from '../../client/src/runners/runner';
+import { Supervisor, type RunHandle, type StartRequest } from '../../client/src/runs/supervisor';
+import type { CancelToken, ImageBuild, Reporter, RunSink } from '../../client/src/runs/backend';
+import type { RunRecord } from '../../client/src/runs/record';
 
 export const repoRoot = join(__dirname, '..', '..');
 export const BASE_IMAGE = 'cubelab-test/busybox:1';
@@ -24,12 +26,50 @@ export function tempWorkspace(name: string): { dir: string; store: RunStore } {
   return { dir, store: new RunStore(join(dir, '.cubelab', 'runs')) };
 }
 
-export function newRunner(store: RunStore, extra: Partial<ConstructorParameters<typeof DockerRunner>[0]> = {}): DockerRunner {
-  return new DockerRunner({ store, stopGraceSeconds: 2, engineRetryMs: 250, ...extra });
+/** A run as the runner tests start it: the supervisor's request without the backend. */
+export type TestRunRequest = Omit<StartRequest, 'backend'>;
+export interface TestHandle { runId: string; containerId: string; done: RunHandle['done'] }
+
+/**
+ * The run supervisor with the local Docker backend, as one object (what a window holds): runs, re-attach, stop,
+ * configure. Each instance is a window; `dispose()` is its reload.
+ */
+export class DockerTestRunner {
+  readonly backend: DockerBackend;
+  readonly supervisor: Supervisor;
+  constructor(readonly store: RunStore, opts: { stopGraceSeconds?: number; engineRetryMs?: number; hostSetting?: string } = {}) {
+    this.backend = new DockerBackend({ name: 'local', host: opts.hostSetting }, { stopGraceSeconds: opts.stopGraceSeconds ?? 2 });
+    this.supervisor = new Supervisor({ store, backendFor: (t) => (this.backend.owns(t) ? this.backend : undefined), stopGraceSeconds: opts.stopGraceSeconds ?? 2, retryMs: opts.engineRetryMs ?? 250 });
+  }
+  get endpoint() { return this.backend.endpoint; }
+  async run(req: TestRunRequest, sink?: RunSink): Promise<TestHandle> {
+    return handleOf(await this.supervisor.start({ ...req, backend: this.backend }, sink));
+  }
+  async attach(sinkFor?: (record: RunRecord) => RunSink): Promise<TestHandle[]> {
+    return (await this.supervisor.attach(sinkFor)).map(handleOf);
+  }
+  stop(runId: string, graceSeconds?: number): Promise<void> { return this.supervisor.stop(runId, graceSeconds); }
+  configure(image: string, build: ImageBuild | undefined, sink: RunSink, cancel?: CancelToken): Promise<void> {
+    return this.backend.configure(image, build, reporterOf(sink), cancel);
+  }
+  activeRuns(): string[] { return this.supervisor.activeRuns(); }
+  async dispose(): Promise<void> { await this.supervisor.dispose(); await this.backend.dispose(); }
+}
+
+function handleOf(h: RunHandle): TestHandle {
+  return { runId: h.runId, containerId: h.target.kind === 'docker' ? h.target.containerId ?? '' : '', done: h.done };
+}
+
+export function reporterOf(sink: RunSink): Reporter {
+  return { info: (t) => sink.info(t), detail: () => undefined, warn: (t) => sink.info(`warning: ${t}`), progress: (m, c, t) => sink.progress?.(m, c, t) };
+}
+
+export function newRunner(store: RunStore, extra: { stopGraceSeconds?: number; engineRetryMs?: number; hostSetting?: string } = {}): DockerTestRunner {
+  return new DockerTestRunner(store, { stopGraceSeconds: 2, engineRetryMs: 250, ...extra });
 }
 
 /** A plan running a shell script in the busybox image: Entrypoint sh, Cmd -c SCRIPT task args... */
-export function shellPlan(script: string, over: Partial<TaskPlan> = {}): TaskPlan {
+export function shellPlan(script: string, over: PlanOverrides = {}): TaskPlan {
   return makePlan({ image: BASE_IMAGE, entrypoint: ['/bin/sh', '-c', script], args: ['task'], ...over });
 }
 

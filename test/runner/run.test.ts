@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempWorkspace, newRunner, shellPlan, CollectingSink, writeFiles, docker, removeImage } from './helpers';
-import { RunnerError } from '../../client/src/runners/runner';
-import { DockerRunner } from '../../client/src/runners/docker/dockerRunner';
-import { RUN_ID_LABEL } from '../../client/src/runners/docker/containerSpec';
+import { TargetError as RunnerError } from '../../client/src/runs/backend';
+import { DockerTestRunner as DockerRunner } from './helpers';
+import { RUN_ID_LABEL } from '../../client/src/backends/docker/containerSpec';
 
 const IMAGE = 'cubelab-test/cube-run:1';
 after(() => removeImage(IMAGE));
@@ -59,7 +59,7 @@ test('a cube task builds (auto), mounts ro/rw, gets its args and env, and writes
   assert.equal(rec.status, 'succeeded');
   assert.equal(rec.exitCode, 0);
   assert.match(rec.image.id ?? '', /^sha256:[0-9a-f]{64}$/);
-  assert.equal(rec.engine.host, 'unix:///var/run/docker.sock');
+  assert.deepEqual([rec.target.kind, rec.target.kind === 'docker' && rec.target.engine], ['docker', 'unix:///var/run/docker.sock']);
   assert.ok(rec.endedAt && rec.endedAt >= rec.startedAt);
   assert.deepEqual(rec.plan.args, ['train', '--data=/mlcube_io0', '--out=/mlcube_io1']);
   assert.match(rec.git?.commit ?? '', /^[0-9a-f]{40}$/, 'the workspace commit is recorded');
@@ -141,7 +141,7 @@ test('GPUs requested where the engine has no GPU runtime: a clear message, a fai
 
 test('no engine at the configured host: an actionable message, not a stack trace', async () => {
   const { dir, store } = tempWorkspace('noengine');
-  const runner = new DockerRunner({ store, hostSetting: `unix://${dir}/no-docker.sock` });
+  const runner = new DockerRunner(store, { hostSetting: `unix://${dir}/no-docker.sock` });
   await assert.rejects(runner.run({ manifest: join(dir, 'mlcube.yaml'), task: 't', plan: shellPlan('echo hi') }, new CollectingSink()),
-    (e: Error) => e instanceof RunnerError && e.code === 'engine-missing' && e.message.startsWith(`No Docker engine at unix://${dir}/no-docker.sock (from cubelab.docker.host)`));
+    (e: Error) => e instanceof RunnerError && e.code === 'missing' && e.message.startsWith(`No Docker engine at unix://${dir}/no-docker.sock (from cubelab.docker.host)`));
 });

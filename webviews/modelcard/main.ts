@@ -1,5 +1,5 @@
 /**
- * Model card panel (webview): the sections of docs/mlgym-format.md §4 for one experiment, the pipeline graph
+ * Model card panel (webview): the sections of docs/mlgym.md §4 for one experiment, the pipeline graph
  * as an SVG DAG (coordinates laid out by the extension), one results chart per metric or loss, and buttons
  * that ask the extension to export the card as HTML or JSON. Every text goes in through textContent or an
  * SVG text node, never parsed as markup.

@@ -1,5 +1,5 @@
 /**
- * MLboard's REST routes (docs/mlgym-format.md §3.5) over the event storage folder layout (§3.1), for what
+ * MLboard's REST routes (docs/mlgym.md §3.5) over the event storage folder layout (docs/mlgym.md §3.1), for what
  * an MLgym run calls: PUT of the grid search / run / experiment configs, checkpoint upload, list, download
  * and delete, the experiments list of a warm start, and the stored configs and system info.
  * Every path segment must be a plain name inside the storage, else 403 as in MLboard. Departures from

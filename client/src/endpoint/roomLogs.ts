@@ -11,7 +11,7 @@ import { parseLine } from '../events/lineScan';
 import { pythonJsonDumps } from './pythonJson';
 import { storagePath } from './safePath';
 
-/** The event types MLboard stores (§3.2); others are dropped. */
+/** The event types MLboard stores (docs/mlgym.md §3.2); others are dropped. */
 export const STORED_EVENT_TYPES: ReadonlySet<string> = new Set(['experiment_config', 'job_status', 'experiment_status', 'evaluation_result']);
 
 /** A stored event as the websocket carries it: `{event_id, data}`. */

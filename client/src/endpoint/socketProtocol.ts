@@ -1,5 +1,5 @@
 /**
- * MLboard's websocket protocol (docs/mlgym-format.md §3.4) on a socket.io server, default namespace:
+ * MLboard's websocket protocol (docs/mlgym.md §3.4) on a socket.io server, default namespace:
  * - `join {client_id?, rooms}`: per room, create `<room>/event_storage.log` if missing, join, log a
  *   `server_log_message`, and replay the room's history to the joining client as `batched_events`;
  * - `mlgym_event {event_type, creation_ts, payload}`: stored types are appended to the log of

@@ -1,6 +1,6 @@
 /**
  * Folds normalised events into what the views show: per experiment, one series per `<split>_<tag>` aligned
- * by epoch (numeric order, whatever the arrival order: MLboard appends in arrival order, §3.6), the job
+ * by epoch (numeric order, whatever the arrival order: MLboard appends in arrival order, docs/mlgym.md §3.6), the job
  * status, the latest progress, and the configuration. Only these aggregates are kept, never the events,
  * so memory follows the number of points, not the size of the log.
  */
@@ -77,14 +77,14 @@ export interface Progress {
   splits?: string[];
   currentBatch?: number;
   numBatches?: number;
-  /** current_epoch / num_epochs, as MLboard computes it (§3.6). */
+  /** current_epoch / num_epochs, as MLboard computes it (docs/mlgym.md §3.6). */
   epochFraction?: number;
   /** current_batch / num_batches. */
   batchFraction?: number;
 }
 
 /**
- * `queued`/`running`/`done`/`failed` come from job_status (multiprocessing only, §3.3); a DONE job with an
+ * `queued`/`running`/`done`/`failed` come from job_status (multiprocessing only, docs/mlgym.md §3.3); a DONE job with an
  * error is `failed`. Without job events (sequential gyms) an experiment with progress is `running`.
  */
 export type ExperimentState = 'configured' | 'queued' | 'running' | 'done' | 'failed' | 'unknown';

@@ -1,8 +1,8 @@
 /**
- * Generates MLgym `event_storage/<grid_search_id>/` folders (docs/mlgym-format.md §3.1–3.5): the event log in
+ * Generates MLgym `event_storage/<grid_search_id>/` folders (docs/mlgym.md §3.1–3.5): the event log in
  * the HEAD or the 2022 wire format, the stored configs, each experiment's `experiment_config.json`,
  * `system_info.json` and checkpoint folders. No real `event_storage.log` is public, so tests, the benchmark
- * and the demo workspace all use this. The event order follows §3.3 (configs, INIT × N, then per job RUNNING,
+ * and the demo workspace all use this. The event order follows docs/mlgym.md §3.3 (configs, INIT × N, then per job RUNNING,
  * per epoch train progress, per split evaluation progress and result, DONE), with `processCount` jobs running
  * at once and their events interleaved, as a multiprocessing run writes them.
  */
@@ -213,7 +213,7 @@ export function experimentConfig(i: number, opts: GeneratorOptions = {}): Record
   };
 }
 
-/** `system_info.json` of a (made-up) CUDA training host, with the keys of §3.5. */
+/** `system_info.json` of a (made-up) CUDA training host, with the keys of docs/mlgym.md §3.5. */
 export function systemInfo(seed = 0): SystemInfo {
   return {
     platform: 'Linux',
@@ -397,7 +397,7 @@ function scoreModel(i: number, rand: () => number) {
   };
 }
 
-/** The events of one experiment's job, in the order it emits them (§3.3 "Typical order"). */
+/** The events of one experiment's job, in the order it emits them (docs/mlgym.md §3.3 "Typical order"). */
 function* experimentEvents(i: number, r: Resolved, legacy: boolean, rand: () => number, now: () => number): Generator<Omit<RawEvent, 'creation_ts'> & { creation_ts?: number }> {
   const gs = r.gridSearchId;
   const expId: number | string = legacy ? `${gs}/conv_net/${i}` : i;
@@ -502,7 +502,7 @@ export function writeEventStorage(root: string, options: WriteOptions = {}): Wri
   const style = options.style ?? 'python';
   const dir = join(root, r.gridSearchId);
   mkdirSync(dir, { recursive: true });
-  // MLboard's side effects: the publishers join these rooms, which creates empty logs (§3.1).
+  // MLboard's side effects: the publishers join these rooms, which creates empty logs (docs/mlgym.md §3.1).
   for (const side of ['mlgym_event_publishers', 'mlgym_streamed_logger']) {
     mkdirSync(join(root, side), { recursive: true });
     writeFileSync(join(root, side, 'event_storage.log'), '');

@@ -1,5 +1,5 @@
 /**
- * Reading MLgym runs (docs/mlgym-format.md §3–4), pure Node: no `vscode` import anywhere in this folder, so
+ * Reading MLgym runs (docs/mlgym.md §3–4), pure Node: no `vscode` import anywhere in this folder, so
  * the unit tests, the benchmark and a worker thread can use it as is.
  * - `EventLogReader` (reader.ts): incremental, bounded-memory reading and tailing of `event_storage.log`.
  * - `RunAggregator` (aggregate.ts): per-experiment `<split>_<tag>` series aligned by epoch, job state, progress.

@@ -1,5 +1,5 @@
 /**
- * Turns one parsed `event_storage.log` line (either wire format, §3.2–3.3) into a typed event.
+ * Turns one parsed `event_storage.log` line (either wire format, docs/mlgym.md §3.2–3.3) into a typed event.
  * Tolerant where MLgym versions differ (key order, missing optional keys, int vs string ids), strict where
  * a value is needed to draw something (an evaluation result without an epoch is reported, not guessed).
  */
@@ -47,7 +47,7 @@ export function normalize(value: unknown): NormalizeResult {
   const ts = num(raw.creation_ts) ?? (typeof raw.creation_ts === 'string' ? Number(raw.creation_ts) || 0 : 0);
   const experimentId = experimentKey(p.experiment_id);
   if (experimentId === undefined) {
-    // 2022 TERMINATE jobs carry experiment_id null; HEAD does not log them at all (§3.3).
+    // 2022 TERMINATE jobs carry experiment_id null; HEAD does not log them at all (docs/mlgym.md §3.3).
     if (eventType === 'job_status' && p.experiment_id === null) return { ok: 'ignored', eventType, format };
     return { ok: false, reason: `${eventType}: "payload.experiment_id" is missing or not an int/string` };
   }

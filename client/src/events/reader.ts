@@ -1,5 +1,5 @@
 /**
- * Incremental reader of an MLgym `event_storage.log` (docs/mlgym-format.md §3.2–3.3), pure Node.
+ * Incremental reader of an MLgym `event_storage.log` (docs/mlgym.md §3.2–3.3), pure Node.
  *
  * - Reads from the last offset in fixed-size chunks, so a 1 GB log needs one chunk of memory plus the
  *   aggregates (the events themselves are not kept).
@@ -52,7 +52,7 @@ export interface ReaderStats {
   lines: number;
   /** Lines that are stored events (each counted once, including superseded progress lines). */
   events: number;
-  /** Well-formed events of types MLboard does not store (§3.2), and 2022 TERMINATE job lines. */
+  /** Well-formed events of types MLboard does not store (docs/mlgym.md §3.2), and 2022 TERMINATE job lines. */
   ignored: number;
   badLines: number;
   restarts: number;

@@ -1,5 +1,5 @@
 /**
- * Reads the folder layout of an MLgym event storage (docs/mlgym-format.md §3.1):
+ * Reads the folder layout of an MLgym event storage (docs/mlgym.md §3.1):
  * `<root>/<grid_search_id>/{event_storage.log, grid_search_config.yml, run_config.yml, <experiment_id>/…}`,
  * each experiment with `experiment_config.json`, `system_info.json`, `model_card.json` and one folder per
  * checkpointed epoch. Epochs and experiment ids are ordered numerically (MLboard sorts them as strings,
@@ -12,7 +12,7 @@ import type { SystemInfo } from './types';
 
 export const LOG_FILE = 'event_storage.log';
 
-/** Rooms MLboard creates as a side effect of publishers joining (§3.1): not grid searches. */
+/** Rooms MLboard creates as a side effect of publishers joining (docs/mlgym.md §3.1): not grid searches. */
 export const SIDE_EFFECT_ROOMS: ReadonlySet<string> = new Set(['mlgym_event_publishers', 'mlgym_streamed_logger']);
 /** `%Y-%m-%d--%H-%M-%S`, MLgym's grid search id. */
 const GRID_SEARCH_ID = /^\d{4}-\d{2}-\d{2}--\d{2}-\d{2}-\d{2}$/;

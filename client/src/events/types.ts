@@ -1,12 +1,12 @@
 /**
- * Types of MLgym's event storage (docs/mlgym-format.md §3–4). Pure data: no `vscode`, no Node APIs, so the
+ * Types of MLgym's event storage (docs/mlgym.md §3–4). Pure data: no `vscode`, no Node APIs, so the
  * reader, the aggregator and later the webview contract can all share them.
  */
 
 /** The two on-disk line formats: HEAD's `{event_type, creation_ts, payload}` and 2022's `{event_id, data}`. */
 export type WireFormat = 'head' | 'legacy2022';
 
-/** The event types the MLboard websocket server stores (§3.2). Anything else is counted and ignored. */
+/** The event types the MLboard websocket server stores (docs/mlgym.md §3.2). Anything else is counted and ignored. */
 export type StoredEventType = 'experiment_config' | 'job_status' | 'experiment_status' | 'evaluation_result';
 
 /** One line of `event_storage.log` after JSON.parse, before normalisation (HEAD shape). */
@@ -28,18 +28,18 @@ interface EventBase {
   experimentId: string;
   /** `payload.grid_search_id` at HEAD; the first path segment of the 2022 experiment id. */
   gridSearchId?: string;
-  /** `creation_ts`, microseconds since the epoch (§3.2). */
+  /** `creation_ts`, microseconds since the epoch (docs/mlgym.md §3.2). */
   ts: number;
 }
 
 export interface ExperimentConfigEvent extends EventBase {
   type: 'experiment_config';
-  /** The int index here, unlike `job_status.job_id` (§3.3). */
+  /** The int index here, unlike `job_status.job_id` (docs/mlgym.md §3.3). */
   jobId?: number | string;
   config: Record<string, unknown>;
 }
 
-/** MLgym has no FAILED status: a failure is DONE with an error (§3.3). */
+/** MLgym has no FAILED status: a failure is DONE with an error (docs/mlgym.md §3.3). */
 export type JobState = 'INIT' | 'RUNNING' | 'DONE' | string;
 
 export interface JobStatusEvent extends EventBase {
@@ -74,7 +74,7 @@ export interface Score {
   /** The metric or loss tag, e.g. `F1_SCORE_macro`, `cross_entropy_loss`. */
   tag: string;
   kind: 'metric' | 'loss';
-  /** Normally a float; a list for RECALL_AT_K (§3.3). Non-numeric entries are dropped. */
+  /** Normally a float; a list for RECALL_AT_K (docs/mlgym.md §3.3). Non-numeric entries are dropped. */
   score: number | number[];
 }
 
@@ -95,7 +95,7 @@ export interface BadLine {
   excerpt: string;
 }
 
-/** `system_info.json` of the training host (§3.5, `SystemEnv.create_system_info()`). */
+/** `system_info.json` of the training host (docs/mlgym.md §3.5, `SystemEnv.create_system_info()`). */
 export interface SystemInfo {
   platform?: string;
   'platform-release'?: string;

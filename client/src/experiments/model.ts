@@ -13,6 +13,7 @@ import { minimatch } from 'minimatch';
 import { EventLogReader, RunAggregator, compareIds, type ExperimentAggregate, type ExperimentState } from '../events/index';
 import { SIDE_EFFECT_ROOMS, experimentDir, listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
 import { RunStore } from '../runs/runStore';
+import { isActive } from '../runs/record';
 
 export const DEFAULT_STORAGE_GLOBS = ['**/event_storage/*/event_storage.log'];
 export const EXCLUDE_GLOB = '**/node_modules/**';
@@ -108,7 +109,7 @@ export async function runOutputDirs(storeRoots: readonly string[], recent = RECE
   for (const root of storeRoots) {
     const { runs } = await new RunStore(root).list(); // newest first
     for (const r of runs.slice(0, recent)) {
-      const active = ['running', 'configuring', 'engine-unreachable'].includes(r.status);
+      const active = isActive(r.status);
       if (r.plan?.workspace) add(r.plan.workspace, active);
       for (const d of r.plan?.mkdirs ?? []) add(d, active);
       for (const m of r.plan?.mounts ?? []) if (m.mode === 'rw' && m.host) add(m.host, active);
@@ -135,7 +136,7 @@ function experimentSummary(a: ExperimentAggregate | undefined): string[] {
   if (STATE_TEXT[state]) parts.push(STATE_TEXT[state]);
   const p = a.progress;
   const numEpochs = p?.numEpochs;
-  // Epochs are 0-based in MLgym (§1.1); "epoch 3/3" reads as the third of three.
+  // Epochs are 0-based in MLgym (docs/mlgym.md §1.1); "epoch 3/3" reads as the third of three.
   const epoch = p?.currentEpoch !== undefined ? p.currentEpoch + 1 : a.lastEpoch >= 0 ? a.lastEpoch + 1 : undefined;
   if (epoch !== undefined) parts.push(numEpochs ? `epoch ${epoch}/${numEpochs}` : `epoch ${epoch}`);
   if (state === 'running' && p?.batchFraction !== undefined) {

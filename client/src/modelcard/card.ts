@@ -1,5 +1,5 @@
 /**
- * Builds an experiment's model card (docs/mlgym-format.md §4) from what a grid search folder holds: the
+ * Builds an experiment's model card (docs/mlgym.md §4) from what a grid search folder holds: the
  * expanded experiment_config, the grid search config (model_info, the swept parameters), run_config, the
  * training host's system_info.json, the aggregated events and the checkpoint folders. Pure: the inputs are
  * already read and parsed (load.ts reads them).

@@ -1,5 +1,5 @@
 /**
- * Reads what an experiment's model card needs from its grid search folder (docs/mlgym-format.md §3.1) and
+ * Reads what an experiment's model card needs from its grid search folder (docs/mlgym.md §3.1) and
  * builds the card: the stored configs, the experiment folder (experiment_config.json, system_info.json,
  * model_card.json, checkpoints) and the whole event log, aggregated. Pure Node, no `vscode`.
  *
@@ -19,7 +19,7 @@ import { buildModelCard } from './card';
 
 /**
  * Forwards to the aggregator and keeps, per experiment, the first and last timestamps of its training events:
- * experiment_config events are all written when the grid search starts (§3.3), so they do not date training.
+ * experiment_config events are all written when the grid search starts (docs/mlgym.md §3.3), so they do not date training.
  */
 export class TrainingTimesSink implements EventSink {
   readonly times = new Map<string, { first: number; last: number }>();

@@ -1,5 +1,5 @@
 /**
- * The pipeline graph of an experiment (docs/mlgym-format.md §4 `pipeline_details`) as a DAG: one node per
+ * The pipeline graph of an experiment (docs/mlgym.md §4 `pipeline_details`) as a DAG: one node per
  * component of experiment_config, one edge per requirement (required → requiring). MLgym nests a dependent
  * under every component it requires, duplicating subtrees; here each component appears once. Laid out in
  * layers, left to right (a component's layer is one more than its deepest requirement), with a few

@@ -1,47 +1,23 @@
 /**
- * The run store: one folder per run under `<workspace folder>/.cubelab/runs/<runId>/` holding `run.json`
- * (the record) and `run.log` (timestamped output). Every view reads it, so a reload, a crash or a closed
- * window loses nothing. Records are written atomically (temporary file + rename); a record that cannot be
- * read is reported and skipped. The store folder carries its own `.gitignore` so runs never show in git.
- * Pure Node: no `vscode` import.
+ * The run store: one folder per run under `<workspace folder>/.cubelab/runs/<runId>/` holding `run.json` (the
+ * record), `run.log` (timestamped output), `run.cursor.json` (where the log stands in the target's output) and,
+ * while a window follows the run, `run.lock`. Every view reads it, so a reload, a crash or a closed window
+ * loses nothing. Records are written atomically and durably (temporary file, fsync, rename); a record that
+ * cannot be read is reported and skipped, never fatal to the others. The store folder carries its own
+ * `.gitignore` so runs never show in git. Pure Node: no `vscode` import.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync, ftruncateSync, writeFileSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskPlan } from '../../../shared/lsp-protocol';
-import type { RunStatus } from '../runners/runner';
-import type { LogPosition } from '../runners/docker/logFrames';
+import { upgradeRecord, type RunRecord } from './record';
+import { RunLock } from './runLock';
+import { RunLog } from './runLog';
 
-export const RECORD_VERSION = 1;
-
-export interface RunRecord {
-  version: number;
-  runId: string;
-  manifest: string;
-  task: string;
-  target: 'docker';
-  /** The plan exactly as executed. */
-  plan: TaskPlan;
-  overrides: string[];
-  image: { name: string; id?: string; digest?: string };
-  engine: { host: string };
-  containerId?: string;
-  keepContainer?: boolean;
-  status: RunStatus;
-  /** Why the run ended as it did, or why it is in its current state. */
-  reason?: string;
-  stopRequested?: boolean;
-  startedAt: string;
-  endedAt?: string;
-  exitCode: number | null;
-  git: { commit: string; dirty: boolean } | null;
-  warnings: string[];
-}
+const RECORD_LOCK_STALE_MS = 5_000;
+const RECORD_LOCK_WAIT_MS = 10_000;
 
 export interface StoreProblem { runId: string; file: string; error: string }
-
-export const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped'];
 
 export class RunStore {
   private readonly writes = new Map<string, Promise<void>>();
@@ -52,6 +28,8 @@ export class RunStore {
   dir(runId: string): string { return join(this.root, runId); }
   recordPath(runId: string): string { return join(this.dir(runId), 'run.json'); }
   logPath(runId: string): string { return join(this.dir(runId), 'run.log'); }
+  cursorPath(runId: string): string { return join(this.dir(runId), 'run.cursor.json'); }
+  lockPath(runId: string): string { return join(this.dir(runId), 'run.lock'); }
 
   /** A sortable, readable id: time, task, random suffix. */
   newRunId(task: string, now = new Date()): string {
@@ -61,7 +39,7 @@ export class RunStore {
   }
 
   private ensureRoot(): void {
-    if (!existsSync(this.root)) mkdirSync(this.root, { recursive: true });
+    if (!existsSync(this.root)) mkdirSync(this.root, { recursive: true, mode: 0o700 });
     const ignore = join(this.root, '.gitignore');
     // `*` ignores the folder's content, this file included: runs never show in `git status`.
     if (!existsSync(ignore)) writeFileSync(ignore, '# CubeLab run records: local to this machine.\n*\n');
@@ -69,23 +47,49 @@ export class RunStore {
 
   async create(record: RunRecord): Promise<void> {
     this.ensureRoot();
-    await mkdir(this.dir(record.runId), { recursive: true });
-    await this.write(record);
+    await mkdir(this.dir(record.runId), { recursive: true, mode: 0o700 });
+    await this.enqueue(record.runId, () => this.replace(record));
   }
 
-  /** Atomic replace; writes to one record are serialized in call order. */
-  write(record: RunRecord): Promise<void> {
-    return this.enqueue(record.runId, () => this.replace(record));
-  }
-
-  /** Read-modify-write in the same queue as writes, so concurrent updates apply in call order. */
-  async update(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
+  /**
+   * Read-modify-write in the record's write queue, so concurrent updates apply in call order and a field
+   * written by another window (a stop request) is kept: callers pass only what they change.
+   */
+  async update(runId: string, patch: Partial<RunRecord> | ((current: RunRecord) => Partial<RunRecord>)): Promise<RunRecord> {
     let next: RunRecord | undefined;
     await this.enqueue(runId, async () => {
-      next = { ...parseRecord(await readFile(this.recordPath(runId), 'utf8'), runId), ...patch };
-      await this.replace(next);
+      // Other windows update the same file: the read-modify-write holds a short lock file across processes.
+      const release = await this.recordLock(runId);
+      try {
+        const current = upgradeRecord(JSON.parse(await readFile(this.recordPath(runId), 'utf8')), runId);
+        const p = typeof patch === 'function' ? patch(current) : patch;
+        next = { ...current, ...p };
+        // `undefined` in a patch removes the field (JSON.stringify drops it).
+        await this.replace(next);
+      } finally {
+        await release();
+      }
     });
     return next as RunRecord;
+  }
+
+  /** `run.json.lock`, held for one read-modify-write; a lock older than a few seconds is a crashed writer's. */
+  private async recordLock(runId: string): Promise<() => Promise<void>> {
+    const path = `${this.recordPath(runId)}.lock`;
+    const started = Date.now();
+    for (;;) {
+      try {
+        const fh = await open(path, 'wx', 0o600);
+        await fh.close();
+        return () => unlink(path).catch(() => undefined);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > RECORD_LOCK_STALE_MS) { await unlink(path).catch(() => undefined); continue; }
+      if (Date.now() - started > RECORD_LOCK_WAIT_MS) throw new Error(`The record of run ${runId} stays locked by another window (${path}).`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private enqueue(runId: string, work: () => Promise<void>): Promise<void> {
@@ -95,11 +99,26 @@ export class RunStore {
     return next;
   }
 
+  /** Temporary file, fsync, rename, fsync of the folder; the temporary file never stays behind. */
   private async replace(record: RunRecord): Promise<void> {
     const target = this.recordPath(record.runId);
     const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-    await rename(tmp, target);
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(record, null, 2) + '\n');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, target);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw new Error(`Cannot write the record of run ${record.runId} (${target}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    // The rename is durable once the folder is synced (best effort: not every file system allows it).
+    const dir = await open(this.dir(record.runId), 'r').catch(() => undefined);
+    if (dir) { await dir.sync().catch(() => undefined); await dir.close(); }
   }
 
   async read(runId: string): Promise<RunRecord> {
@@ -133,8 +152,14 @@ export class RunStore {
     await rm(this.dir(runId), { recursive: true, force: true });
   }
 
-  openLog(runId: string): RunLogWriter {
-    return new RunLogWriter(this.logPath(runId));
+  /** The run's log, opened for appending (the supervisor is its only writer). */
+  openLog(runId: string, onError?: (e: Error) => void): RunLog {
+    return new RunLog(this.logPath(runId), this.cursorPath(runId), onError);
+  }
+
+  /** The right to follow a run and write its log: one holder at a time across windows. */
+  tryLock(runId: string): Promise<RunLock | undefined> {
+    return RunLock.acquire(this.lockPath(runId));
   }
 
   async readLog(runId: string): Promise<string> {
@@ -145,103 +170,5 @@ export class RunStore {
 function parseRecord(text: string, runId: string): RunRecord {
   let v: unknown;
   try { v = JSON.parse(text); } catch (e) { throw new Error(`run.json is not valid JSON (${(e as Error).message}); it may have been cut short`); }
-  const r = v as Partial<RunRecord> | null;
-  if (!r || typeof r !== 'object') throw new Error('run.json does not hold an object');
-  const missing = (['runId', 'manifest', 'task', 'status', 'startedAt'] as const).filter((k) => typeof r[k] !== 'string');
-  if (missing.length) throw new Error(`run.json lacks ${missing.join(', ')}`);
-  if (r.runId !== runId) throw new Error(`run.json names run "${r.runId}" but sits in folder "${runId}"`);
-  if (typeof r.plan !== 'object' || r.plan === null) throw new Error('run.json lacks the plan');
-  if (typeof r.version === 'number' && r.version > RECORD_VERSION) throw new Error(`run.json has version ${r.version}, newer than this CubeLab understands (${RECORD_VERSION})`);
-  return r as RunRecord;
-}
-
-/**
- * Appends timestamped lines to a run's log: `<timestamp> <out|err|sys> <text>`. Container lines keep
- * Docker's own timestamps, so the file can be compared with, and resumed against, the engine's log.
- * Keeps the position of the last container line (for resuming without duplicates).
- */
-export class RunLogWriter {
-  private stream: WriteStream;
-  position: LogPosition | undefined;
-
-  constructor(readonly path: string) {
-    const found = readLogPosition(path);
-    this.position = found;
-    this.stream = createWriteStream(path, { flags: 'a' });
-  }
-
-  /** Returns false when the caller should wait for `drain()` before writing more. */
-  writeContainerLines(lines: { ts: string; stream: 'out' | 'err'; text: string }[]): boolean {
-    if (!lines.length) return true;
-    let chunk = '';
-    for (const l of lines) {
-      chunk += `${l.ts} ${l.stream} ${l.text}\n`;
-      if (!l.ts) continue;
-      if (this.position && this.position.ts === l.ts) this.position.countAtTs++;
-      else this.position = { ts: l.ts, countAtTs: 1 };
-    }
-    return this.stream.write(chunk);
-  }
-
-  info(text: string): boolean {
-    const ts = new Date().toISOString();
-    return this.stream.write(text.split('\n').map((t) => `${ts} sys ${t}\n`).join(''));
-  }
-
-  drain(): Promise<void> {
-    return new Promise((resolve) => { if (!this.stream.writableNeedDrain) resolve(); else this.stream.once('drain', () => resolve()); });
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(() => resolve()));
-  }
-}
-
-/**
- * The position of the last container line in a log file, read from its tail. A last line cut short by a
- * crash is removed first, so that resuming fetches it again whole.
- */
-export function readLogPosition(path: string): LogPosition | undefined {
-  if (!existsSync(path)) return undefined;
-  const fd = openSync(path, 'r+');
-  try {
-    let size = fstatSync(fd).size;
-    if (size === 0) return undefined;
-    // Drop a partial last line.
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) {
-      let cut = size - 1;
-      const b = Buffer.alloc(Math.min(size, 1 << 16));
-      while (cut > 0) {
-        const from = Math.max(0, cut - b.length);
-        const n = readSync(fd, b, 0, cut - from, from);
-        const i = b.subarray(0, n).lastIndexOf(0x0a);
-        if (i >= 0) { cut = from + i + 1; break; }
-        cut = from;
-      }
-      ftruncateSync(fd, cut);
-      size = cut;
-    }
-    for (let window = 1 << 16; ; window *= 4) {
-      const from = Math.max(0, size - window);
-      const buf = Buffer.alloc(size - from);
-      readSync(fd, buf, 0, buf.length, from);
-      const lines = buf.toString('utf8').split('\n');
-      lines.pop(); // after the final newline
-      if (from > 0) lines.shift(); // may be cut at the window's start
-      let ts: string | undefined;
-      let count = 0;
-      let sawOlder = false;
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const m = /^(\S+) (out|err) /.exec(lines[i]);
-        if (!m) continue;
-        if (ts === undefined) { ts = m[1]; count = 1; } else if (m[1] === ts) count++; else { sawOlder = true; break; }
-      }
-      if (ts !== undefined && (sawOlder || from === 0)) return { ts, countAtTs: count };
-      if (from === 0) return undefined;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return upgradeRecord(v, runId);
 }

@@ -16,7 +16,7 @@ export function sourceFromArgument(arg: unknown): string | undefined {
 }
 
 export async function pickEventLog(): Promise<string | undefined> {
-  // MLboard's publisher rooms hold empty logs next to the grid searches (§3.1): not something to show.
+  // MLboard's publisher rooms hold empty logs next to the grid searches (docs/mlgym.md §3.1): not something to show.
   const found = (await vscode.workspace.findFiles(`**/event_storage/*/${LOG_FILE}`, '**/node_modules/**', 500))
     .filter((u) => !SIDE_EFFECT_ROOMS.has(u.path.split('/').slice(-2, -1)[0] ?? ''));
   type Item = vscode.QuickPickItem & { path?: string };

@@ -1,6 +1,6 @@
 /**
  * `${...}` checks, resolved the way OmegaConf does over the effective configuration mlcube builds
- * (shared/docs/mlcube-format.md §1.1, §1.7): `OmegaConf.resolve` runs on the whole file, so an
+ * (docs/mlcube.md §1.1, §1.7): `OmegaConf.resolve` runs on the whole file, so an
  * unresolvable interpolation fails every platform, even in a section the runner never reads. Also the
  * legacy `$WORKSPACE` token, which v2 no longer expands.
  */

@@ -1,6 +1,6 @@
 /**
  * Checks of the top level and of the sections the runners read: `docker:`, `singularity:`, `platform:`
- * (shared/docs/mlcube-format.md §1.2-§1.5, §2.2, §2.4). The runner sections are checked against the JSON
+ * (docs/mlcube.md §1.2-§1.5, §2.2, §2.4). The runner sections are checked against the JSON
  * Schema, because mlcube's runner `Config.validate` is as strict as the schema: unknown keys, a
  * non-string or blank `image`, a `build_strategy` outside pull/auto/always.
  */
@@ -195,7 +195,7 @@ function checkHostAccess(c: CheckContext, docker: MapModel): void {
   }
 }
 
-/** With `build_strategy: auto|always` and no recipe, mlcube silently pulls instead of building (§2.2). */
+/** With `build_strategy: auto|always` and no recipe, mlcube silently pulls instead of building (docs/mlcube.md §2.2). */
 function checkDockerfile(c: CheckContext, docker: MapModel): void {
   const strategy = docker.get('build_strategy');
   if (!strategy || (strategy.scalar !== 'auto' && strategy.scalar !== 'always')) return;

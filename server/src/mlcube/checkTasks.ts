@@ -1,5 +1,5 @@
 /**
- * Checks of `tasks:` and their parameters (shared/docs/mlcube-format.md §1.6, §2.3). mlcube checks little
+ * Checks of `tasks:` and their parameters (docs/mlcube.md §1.6, §2.3). mlcube checks little
  * here at load time (`check_parameters` only normalises) and the rest fails at run time or is silently
  * ignored: errors for what fails, warnings for what is dropped, a hint for untyped inputs.
  */

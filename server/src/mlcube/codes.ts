@@ -3,7 +3,7 @@
  * The quick-fix provider and the docs key off this table; a code not listed here is a bug
  * (validate.test.ts checks that every emitted code is in it).
  *
- * Severity policy (shared/docs/mlcube-format.md §1.8): `error` exactly where mlcube itself fails (at load,
+ * Severity policy (docs/mlcube.md §1.8): `error` exactly where mlcube itself fails (at load,
  * configure or run), `warning` where mlcube accepts the file but silently does something else than the
  * author meant, `info`/`hint` for legitimate but noteworthy constructs.
  */

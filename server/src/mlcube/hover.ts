@@ -1,6 +1,6 @@
 /**
  * Hover in MLCube manifests: the documentation of every key, the resolved value of a `${...}`, and for a
- * task parameter the host path mlcube computes and the container path it passes (§1.7, §2.3).
+ * task parameter the host path mlcube computes and the container path it passes (docs/mlcube.md §1.7, §2.3).
  * Also home of the small AST helpers the other editor features share (`locate`, `effectiveFor`).
  */
 import { dirname, join, posix } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * OmegaConf `${...}` interpolation, as mlcube resolves it (OmegaConf 2.1 grammar, mlcube-format.md §1.1, §1.7).
+ * OmegaConf `${...}` interpolation, as mlcube resolves it (OmegaConf 2.1 grammar, docs/mlcube.md §1.1, §1.7).
  *
  * Pure: the config is a plain-JS tree, the environment a dict. The parser follows OmegaConf's lexer modes
  * (top-level text, interpolation keys, resolver arguments, quoted strings) closely enough that what
@@ -654,10 +654,10 @@ export function resolveConfig(root: Record<string, unknown>, env: Record<string,
 }
 
 // ------------------------------------------------------------------------------------------------
-// Effective configuration (§1.1)
+// Effective configuration (docs/mlcube.md §1.1)
 // ------------------------------------------------------------------------------------------------
 
-/** The docker runner's `Config.DEFAULT` at mlcube HEAD (§1.4), in its key order. */
+/** The docker runner's `Config.DEFAULT` at mlcube HEAD (docs/mlcube.md §1.4), in its key order. */
 export function dockerDefaults(): Record<string, unknown> {
   return {
     runner: 'docker',
@@ -724,7 +724,7 @@ export function yamlScalar(raw: string): unknown {
   return raw;
 }
 
-/** The effective config mlcube builds before resolving (§1.1): the manifest plus runtime {root, workspace}, top-level `workspace`, and for the docker platform `runner` = docker DEFAULT (§1.4) merged with the manifest's `docker` section; `-Pkey.path=value` overrides applied. */
+/** The effective config mlcube builds before resolving (docs/mlcube.md §1.1): the manifest plus runtime {root, workspace}, top-level `workspace`, and for the docker platform `runner` = docker DEFAULT (§1.4) merged with the manifest's `docker` section; `-Pkey.path=value` overrides applied. */
 export function effectiveConfig(
   manifest: Record<string, unknown>,
   opts: {
@@ -742,7 +742,7 @@ export function effectiveConfig(
   if (opts.runnerFlags && Object.keys(opts.runnerFlags).length) cli = mergeConfig(cli, { docker: opts.runnerFlags }) as Record<string, unknown>;
   const workspace = opts.workspace ?? '${runtime.root}/workspace';
   let cfg = mergeConfig(mergeConfig(manifest, cli), { runtime: { root: opts.root, workspace } }) as Record<string, unknown>;
-  // The platform from a fresh system-settings file is exactly the runner's DEFAULT (§1.9).
+  // The platform from a fresh system-settings file is exactly the runner's DEFAULT (docs/mlcube.md §1.9).
   cfg.runner = mergeConfig(cfg.runner ?? {}, opts.platform === 'none' ? {} : dockerDefaults());
   cfg.workspace = workspace;
   if (opts.platform !== 'none') {

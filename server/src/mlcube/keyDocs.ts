@@ -1,7 +1,7 @@
 /**
  * Which keys a manifest has where, and what each one means: the table behind completion, hover and the
  * did-you-mean fix. The structure (which section holds which keys) follows mlcube's loader
- * (shared/docs/mlcube-format.md §1.2-§1.6); descriptions, defaults and enums come from
+ * (docs/mlcube.md §1.2-§1.6); descriptions, defaults and enums come from
  * schemas/mlcube.schema.json when that schema has them, with the short built-in text below as a fallback.
  */
 import { schemaAt } from './schema';

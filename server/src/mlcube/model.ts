@@ -4,7 +4,7 @@
  * (for `${...}` checks). Built in one walk and cached per AnalyzedDocument, so validation, completion,
  * hover and code actions share it.
  *
- * The model mirrors how mlcube reads the file (shared/docs/mlcube-format.md §1.6): a parameter is a
+ * The model mirrors how mlcube reads the file (docs/mlcube.md §1.6): a parameter is a
  * string, null, or a mapping `{type, default, opts}`; a missing `default` is the parameter's name.
  * When a key is duplicated, the model keeps the first occurrence (the file is rejected anyway).
  */

@@ -1,6 +1,6 @@
 /**
  * Volumes and `--param=...` arguments of one task, as mlcube HEAD's `Shell.generate_mounts_and_args` computes
- * them (mlcube-format.md §1.7, §2.3): inputs first then outputs, in YAML order; a directory mounts itself, a
+ * them (docs/mlcube.md §1.7, §2.3): inputs first then outputs, in YAML order; a directory mounts itself, a
  * file mounts its parent; each host folder is mounted once as `/mlcube_ioN`; `opts` become `:ro`/`:rw`.
  * Pure: the file system is read through `FileAccess`, and folders mlcube would create are only recorded.
  */

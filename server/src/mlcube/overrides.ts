@@ -1,5 +1,5 @@
 /**
- * The extra arguments of `mlcube run`, as mlcube's CLI reads them (mlcube-format.md §1.6, §2.1):
+ * The extra arguments of `mlcube run`, as mlcube's CLI reads them (docs/mlcube.md §1.6, §2.1):
  * `-Pkey.path=value` / `-p key.path=value` are OmegaConf dotlist overrides of the configuration, and every other
  * `name=value` replaces the `default` of each task parameter called `name`.
  */

@@ -1,6 +1,6 @@
 /**
  * The task plan (cubelab/taskPlan): what `mlcube run --platform=docker --task=T` would do for one task, computed
- * the way mlcube HEAD does it (mlcube-format.md §1.1, §1.6, §1.7, §2.1–2.4), or the error it would stop with.
+ * the way mlcube HEAD does it (docs/mlcube.md §1.1, §1.6, §1.7, §2.1–2.4), or the error it would stop with.
  *
  * Steps, in mlcube's order: effective config (manifest + `-P` + runtime + docker runner) → runner validation →
  * task normalisation (`check_parameters`, `name=value` overrides) → `OmegaConf.resolve` → task selection →
@@ -18,6 +18,7 @@ import {
 import { loadManifest, orderedEntries, type KeyOrder, type KeyTypes } from './planning/manifest';
 import { dockerGpus, gpuSpecFromConfig } from './planning/gpus';
 import { needsShellQuoting, shlexSplit } from './planning/shlex';
+import { planSingularity, singularityRunnerFlags } from './planning/singularity';
 
 export interface PlanOptions {
   /** Absolute path of the manifest file; its folder is the MLCube root. */
@@ -98,7 +99,7 @@ export function planFromManifest(manifest: Record<string, unknown>, opts: PlanOp
     workspace = absJoin(root, expandUser(wsArg, env)); // relative to the MLCube root here, to the cwd in mlcube
   }
 
-  // ---- Effective config (§1.1) ----
+  // ---- Effective config (docs/mlcube.md §1.1) ----
   const cfg = effectiveConfig(manifest, { root, workspace, configOverrides: parsedArgs.config, runnerFlags: runnerFlags(parsedArgs.options) });
   const invalid = validateRunner(cfg, env);
   if (invalid) return invalid;
@@ -235,10 +236,20 @@ export function planFromManifest(manifest: Record<string, unknown>, opts: PlanOp
   }
   const command = dockerCommand({ docker, image, runArgs, gpus, ep, env: env_, mounts: m.value.mounts });
 
+  // ---- The same task on the singularity platform (clusters) ----
+  const entrypointValue = Object.prototype.hasOwnProperty.call(task, 'entrypoint') ? read(['tasks', taskName, 'entrypoint']) : { ok: true as const, value: null };
+  const sing = planSingularity({
+    config: rc, root, workspace: ws, mounts: m.value.mounts, taskArgs: [taskName, ...m.value.paramArgs],
+    entrypoint: entrypointValue.ok && typeof entrypointValue.value === 'string' && entrypointValue.value !== '' ? entrypointValue.value : null,
+    runnerFlags: singularityRunnerFlags(parsedArgs.options), fs,
+  });
+  const singularity = sing.ok ? sing.plan : null;
+  const hasSingularity = isDict(manifest.singularity);
+  if (!sing.ok && hasSingularity) warnings.push(`The singularity platform cannot run this task: ${sing.error}`);
+
   const plan: TaskPlan = {
     taskName,
     image,
-    docker,
     root,
     workspace: ws,
     entrypoint: ep.entrypoint,
@@ -246,15 +257,26 @@ export function planFromManifest(manifest: Record<string, unknown>, opts: PlanOp
     paramArgs: m.value.paramArgs,
     mounts: m.value.mounts,
     env: env_,
-    runArgs,
     gpus,
     mkdirs,
     workspaceSync: sync,
-    imageBuild,
-    command,
+    ...(envRefsOf(manifest, opts.overrides ?? [], env)),
+    platforms: { docker: { tool: docker, runArgs, imageBuild, command }, singularity },
     warnings,
   };
   return { ok: true, plan };
+}
+
+/**
+ * The environment variables the manifest (or an override) reads through `${oc.env:NAME}` / `${env:NAME}`, with
+ * their values: the client keeps these out of run records and logs.
+ */
+function envRefsOf(manifest: Record<string, unknown>, overrides: readonly string[], env: Record<string, string | undefined>): { envRefs?: { name: string; value: string }[] } {
+  const text = JSON.stringify(manifest) + overrides.join(' ');
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\$\{\s*(?:oc\.env|env)\s*:\s*([A-Za-z_][A-Za-z0-9_]*)/g)) if (m[1]) names.add(m[1]);
+  const refs = [...names].filter((n) => typeof env[n] === 'string' && env[n] !== '').map((n) => ({ name: n, value: env[n] as string }));
+  return refs.length ? { envRefs: refs } : {};
 }
 
 /** docker_run.py `Config.validate`: no unknown runner keys; image, docker and build_strategy non-blank strings. */
@@ -290,7 +312,7 @@ interface EntrypointPlan {
   rest: string;
 }
 
-/** docker_run.py `run`: how a task `entrypoint` changes the command (§2.3 step 5). */
+/** docker_run.py `run`: how a task `entrypoint` changes the command (docs/mlcube.md §2.3 step 5). */
 function planEntrypoint(value: unknown, taskName: string, paramArgs: string[], warnings: string[]): EntrypointPlan | Fail {
   if (typeof value !== 'string') return fail('entrypoint', `TypeError: the entrypoint of task ${taskName} must be a string, got ${pyStr(value)} (${pyType(value)}).`, warnings);
   const sp = shlexSplit(value);
@@ -313,7 +335,7 @@ function planEntrypoint(value: unknown, taskName: string, paramArgs: string[], w
   return { entrypoint: [''], args: [...paramArgs], flag: '', rest: '' };
 }
 
-/** docker_run.py `configure`: build context and recipe paths, and whether mlcube builds or pulls (§2.2). */
+/** docker_run.py `configure`: build context and recipe paths, and whether mlcube builds or pulls (docs/mlcube.md §2.2). */
 function planImageBuild(root: string, runner: Record<string, unknown>, fs: FileAccess, warnings: string[]): TaskPlanImageBuild {
   const context = absJoin(root, pyStr(runner.build_context));
   const recipe = absJoin(context, pyStr(runner.build_file));

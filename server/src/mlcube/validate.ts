@@ -1,5 +1,5 @@
 /**
- * Validation of MLCube manifests (v2), following mlcube's own loader (shared/docs/mlcube-format.md §1.8):
+ * Validation of MLCube manifests (v2), following mlcube's own loader (docs/mlcube.md §1.8):
  * errors exactly where mlcube fails, warnings where it silently does something else, hints for legitimate
  * but risky constructs. The codes are documented in codes.ts.
  *

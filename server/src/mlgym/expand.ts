@@ -1,5 +1,5 @@
 /**
- * MLgym's grid-search expansion ([M] src/ml_gym/util/grid_search.py `_split_config`), exactly:
+ * MLgym's grid-search expansion (docs/mlgym.md §2.2; [M] src/ml_gym/util/grid_search.py `_split_config`), exactly:
  * - a dict is the cartesian product (itertools.product) of its children, in key order, first key slowest;
  * - a child dict containing `sweep` is a sweep node: its alternatives are `values`, each dict alternative
  *   expanded recursively (nested sweeps), each other alternative taken as is;

@@ -1,5 +1,5 @@
 /**
- * MLgym's built-in component registry as data (mlgym-format.md §2.4, [M] component_factory.py and
+ * MLgym's built-in component registry as data (docs/mlgym.md §2.4, [M] component_factory.py and
  * constructables.py): every component_type_key, its variants, the config keys each constructable dataclass
  * accepts (with defaults), the requirement slots it reads and which split names it produces.
  * Blueprints add their own pairs; those come from the workspace declarations (userComponents.ts).
@@ -257,16 +257,16 @@ export const POSTPROCESSOR_KEYS: readonly KeyedParams[] = [
 export const LM_POSTPROCESSOR_KEYS: readonly KeyedParams[] = [{ key: 'PerplexityPostProcessing', doc: 'Perplexity post-processing (GPT-2 example).', params: [] }];
 
 export const EARLY_STOPPING_CONFIG_KEYS = ['min_relative_improvement', 'epochs_window', 'split_name', 'monitoring_key', 'is_increase_task'] as const;
-/** `checkpointing_key` at HEAD ([M]) and the extra strategy of the dev branch ([D]). */
+/** `checkpointing_key` at HEAD ([M]) and the extra strategy of the dev branch ([D]); docs/mlgym.md §2.4. */
 export const CHECKPOINTING_KEYS_DEV_ONLY = ['SAVE_MOST_RECENT_EPOCH_ONLY_CHECKPOINTING_STRATEGY'] as const;
 
-/** Injectable ids the MLgym blueprints and validators map (§2.1). */
+/** Injectable ids the MLgym blueprints and validators map (docs/mlgym.md §2.1). */
 export const BUILTIN_INJECTABLE_IDS: readonly string[] = [
   'id_computation_device', 'id_conv_mnist_standard_collator', 'id_bert_lm_collator', 'id_gpt2_llm_collator',
   'id_experiment_id', 'id_hyper_paramater_combination_id', 'id_val_fold_id', 'id_outer_test_fold_id', 'id_inner_test_fold_id', 'id_split_indices',
 ];
 
-/** Component names the example blueprints construct and pass to the gym job (§2.1); `lr_scheduler` is optional. */
+/** Component names the example blueprints construct and pass to the gym job (docs/mlgym.md §2.1); `lr_scheduler` is optional. */
 export const DEFAULT_REQUIRED_COMPONENTS: readonly string[] = ['model', 'optimizer', 'trainer', 'evaluator', 'checkpointing_strategy', 'early_stopping_strategy'];
 export const OPTIONAL_BLUEPRINT_COMPONENTS: readonly string[] = ['lr_scheduler'];
 

@@ -1,5 +1,5 @@
 /**
- * Which split names each component outputs (§2.4 "Split names"), and which splits the evaluation covers.
+ * Which split names each component outputs (docs/mlgym.md §2.4 "Split names"), and which splits the evaluation covers.
  * `undefined` means "cannot tell statically" (injected indices, sweeps, user components without declared
  * splits): checks against it are skipped rather than guessed.
  */

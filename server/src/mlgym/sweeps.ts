@@ -1,5 +1,5 @@
 /**
- * Sweep nodes as MLgym sees them (§2.2): where they are, whether MLgym expands them (only under dicts and
+ * Sweep nodes as MLgym sees them (docs/mlgym.md §2.2): where they are, whether MLgym expands them (only under dicts and
  * inside the dict alternatives of an expanded sweep, never inside any other list) and how many
  * alternatives each yields. Also the YAML 1.1 (PyYAML) readings worth a warning.
  */

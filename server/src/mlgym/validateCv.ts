@@ -1,5 +1,5 @@
 /**
- * CV / nested-CV "validation strategy configs" (§2.3): the first top-level key (after global_config)
+ * CV / nested-CV "validation strategy configs" (docs/mlgym.md §2.3): the first top-level key (after global_config)
  * selects ValidationMode by enum name; its `config` is splatted into CrossValidation / NestedCV.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';

@@ -1,5 +1,5 @@
 /**
- * Checks of a grid-search / experiment config against the registry (§2, §7): what YAMLConfigLoader,
+ * Checks of a grid-search / experiment config against the registry (docs/mlgym.md §2, §7): what YAMLConfigLoader,
  * ComponentFactory and the constructables would do with it, said before the run starts.
  */
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
@@ -19,7 +19,7 @@ import type { MlgymProject } from './userComponents';
 export const BLOCK_KEYS = ['component_type_key', 'variant_key', 'requirements', 'config'] as const;
 export const REQUIREMENT_KEYS = ['name', 'component_name', 'subscription'] as const;
 export const MODEL_INFO_KEYS = ['model_description', 'model_version', 'source_repo'] as const;
-/** Keys older MLgym versions accepted (§2.4 "Stale keys"): named as such, since the fix is to delete them. */
+/** Keys older MLgym versions accepted (docs/mlgym.md §2.4 "Stale keys"): named as such, since the fix is to delete them. */
 const STALE_KEYS: Record<string, string> = {
   train_split_name: 'EVAL_COMPONENT no longer takes `train_split_name` at MLgym HEAD',
   checkpoint_config: '`checkpoint_config` is an old name; HEAD takes `checkpointing_config`',

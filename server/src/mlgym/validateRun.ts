@@ -1,5 +1,5 @@
 /**
- * Checks of run_config.yml (§1): what `parse_run_configuration()` in [M] cmd.py does with each block.
+ * Checks of run_config.yml (docs/mlgym.md §1): what `parse_run_configuration()` in [M] cmd.py does with each block.
  * The dicts are splatted into dataclasses, so an unknown key is a TypeError and a missing one a KeyError.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';

@@ -4,7 +4,7 @@ Usage: publish_run.py URL GRID_SEARCH_ID EXPERIMENTS EPOCHS [FIRST_EPOCH]
 
 Connects with python-socketio and transports=["websocket"] (as ml_gym.io.websocket_client does), joins
 {client_id: "mlgym_streamed_logger", rooms: ["mlgym_event_publishers", "mlgym_streamed_logger"]}, emits
-every event type of docs/mlgym-format.md §3.3 in the order of a multiprocessing run (experiment_config,
+every event type of docs/mlgym.md §3.3 in the order of a multiprocessing run (experiment_config,
 job_status INIT/RUNNING/DONE, experiment_status train/evaluation, evaluation_result) plus one job_scheduled
 that the server must drop, then sends `ping` and waits for `pong` (which, on one ordered connection, also
 means every event before it was handled). Prints one JSON line: {"sent": N, "stored_types": {...}}.

@@ -7,7 +7,7 @@ import { tempDir } from './helpers';
 
 type P = Record<string, unknown>;
 
-test('event order follows §3.3: configs, INIT × N, then per job RUNNING … DONE, at most processCount at once', () => {
+test('event order follows docs/mlgym.md §3.3: configs, INIT × N, then per job RUNNING … DONE, at most processCount at once', () => {
   const events = [...generateEvents({ experiments: 6, epochs: 3, processCount: 2, seed: 5 })];
   const types = events.map((e) => e.event_type);
   assert.deepEqual(types.slice(0, 6), Array(6).fill('experiment_config'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { normalize } from '../../../client/src/events/normalize';
 import { experimentIdToken, looksComplete, parseLine, scanHead } from '../../../client/src/events/lineScan';
 
-// Lines as MLgym writes them (docs/mlgym-format.md §3.3, json.dumps separators), and one real 2022 line.
+// Lines as MLgym writes them (docs/mlgym.md §3.3, json.dumps separators), and one real 2022 line.
 const HEAD_RESULT = '{"event_type": "evaluation_result", "creation_ts": 1707945370000003, "payload": {"grid_search_id": "2024-02-14--22-15-46", "experiment_id": 1, "epoch": 0, "metric_scores": [{"metric": "F1_SCORE_macro", "split": "val", "score": 0.0857}], "loss_scores": [{"loss": "cross_entropy_loss", "split": "val", "score": 31.796}]}}';
 const LEGACY_STATUS = '{"event_id": 7, "data": {"event_type": "experiment_status", "creation_ts": 1651263972513393, "payload": {"experiment_id": "2022-04-29--22-25-49/conv_net/0", "status": "evaluation", "num_epochs": 10, "current_epoch": 0, "splits": ["train", "val", "test"], "current_split": "train", "num_batches": 840, "current_batch": 8}}}';
 const COMPACT_JOB = '{"event_type":"job_status","creation_ts":1707945350000001,"payload":{"job_id":"2024-02-14--22-15-46-1","job_type":1,"status":"RUNNING","grid_search_id":"2024-02-14--22-15-46","experiment_id":1,"starting_time":1707945349.87,"finishing_time":-1,"error":null,"stacktrace":null}}';

@@ -1,26 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeEventStorage, systemInfo, toJson } from '../../../client/src/events/generate';
 import { listCheckpoints, listGridSearches, readExperimentFolder, readExperiments, experimentDir } from '../../../client/src/events/storage';
 import { tempDir } from './helpers';
+import { corpusFile, corpusFiles } from '../../helpers/corpus';
 
-// The real artifacts of one 2024 grid search (docs/mlgym-format.md §5), stored flat as
+// The real artifacts of one 2024 grid search (docs/mlgym.md §5), stored flat as
 // mlgym+mlgym__event_storage__<gs>__<path with / as __>; rebuilt here into the real folder layout.
-const CORPUS = process.env.CUBELAB_MLGYM_EVENTS_CORPUS ?? '/work/shared/corpus/mlgym/events';
 const PREFIX = 'mlgym+mlgym__event_storage__';
 const GS = '2024-02-14--22-15-46';
 
 function rebuildCorpus(root: string): string[] {
-  assert.ok(existsSync(CORPUS), `corpus folder ${CORPUS} is missing`);
   const copied: string[] = [];
-  for (const name of readdirSync(CORPUS)) {
-    if (!name.startsWith(PREFIX)) continue;
-    const rel = name.slice(PREFIX.length).split('__').join('/');
+  for (const f of corpusFiles('mlgym/events').filter((x) => x.name.startsWith(PREFIX))) {
+    const rel = f.name.slice(PREFIX.length).split('__').join('/');
     const target = join(root, rel);
     mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(join(CORPUS, name), target);
+    copyFileSync(f.abs, target);
     copied.push(rel);
   }
   return copied;
@@ -49,7 +47,7 @@ test('the real 2024 event storage: grid search, stored configs, experiments in n
   assert.deepEqual(all.filter((e) => e.modelCard).map((e) => e.id), ['1', '14']);
   assert.ok(all.every((e) => e.experimentConfig && e.problems.length === 0 && e.checkpoints.length === 0));
   const one = all[1];
-  assert.deepEqual(one.experimentConfig, JSON.parse(readFileSync(join(CORPUS, `${PREFIX}${GS}__1__experiment_config.json`), 'utf8')));
+  assert.deepEqual(one.experimentConfig, JSON.parse(readFileSync(corpusFile(`mlgym/events/${PREFIX}${GS}__1__experiment_config.json`), 'utf8')));
   const optimizer = one.experimentConfig?.optimizer as { config: { optimizer_key: string; params: { lr: number } } };
   assert.equal(optimizer.config.optimizer_key, 'ADAM');
   const details = one.modelCard?.model_details as { grid_search_id: string; train_date: string };

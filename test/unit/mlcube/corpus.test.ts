@@ -1,5 +1,5 @@
 /**
- * The real-manifest corpus (/work/shared/corpus/mlcube, see shared/docs/mlcube-format.md §4) through the
+ * The real-manifest corpus (test/fixtures/corpus/mlcube, see docs/mlcube.md §4) through the
  * whole language service, each file under its ORIGINAL path (SOURCES.tsv `path`), so that classification
  * by name works as it would in the user's repository:
  *  - every v2 manifest (mlcube accepts them all) gets no error, and exactly the warnings its `notes`
@@ -17,26 +17,20 @@ import { analyze, type FileAccess } from '../../../server/src/service/languageSe
 import { validateManifest } from '../../../server/src/mlcube/validate';
 import { validateLegacyManifest } from '../../../server/src/mlcube/legacy';
 import { context } from '../../helpers/service';
+import { corpusFile, corpusFiles, readCorpus, reportChecked } from '../../helpers/corpus';
 
-const CORPUS = '/work/shared/corpus/mlcube';
+/** A virtual root under which each file sits at its upstream path (a path, never read from disk). */
 const REPOS = '/corpus-repos';
 
-interface Row { file: string; kind: string; repo: string; path: string; notes: string; dir: string; text: string }
+interface Row { file: string; kind: string; repo: string; path: string; notes: string; text: string }
 
 function rows(): Row[] {
-  const lines = fs.readFileSync(join(CORPUS, 'SOURCES.tsv'), 'utf8').trim().split(/\r?\n/);
-  const head = lines[0].split('\t');
-  const col = (name: string) => head.indexOf(name);
-  return lines.slice(1).map((line) => {
-    const f = line.split('\t');
-    const file = f[col('corpus_file')].replace(/^[a-z-]+\//, '');
-    const dir = ['manifests', 'legacy', 'not-mlcube', 'params'].find((d) => fs.existsSync(join(CORPUS, d, file)));
-    if (!dir) throw new Error(`corpus file ${file} not found`);
-    return { file, kind: f[col('kind')], repo: f[col('repo')], path: f[col('path')], notes: f[col('notes')] ?? '', dir, text: fs.readFileSync(join(CORPUS, dir, file), 'utf8') };
-  });
+  return ['manifests', 'legacy', 'not-mlcube', 'params'].flatMap((d) => corpusFiles(`mlcube/${d}`)).map((r) => ({
+    file: r.name, kind: r.kind, repo: r.repository, path: r.path, notes: r.notes, text: readCorpus(r),
+  }));
 }
 
-const expected = JSON.parse(fs.readFileSync(join(CORPUS, 'expected-docker.json'), 'utf8')) as Record<string, { workspace_files?: string[] }>;
+const expected = JSON.parse(fs.readFileSync(corpusFile('mlcube/expected-docker.json'), 'utf8')) as Record<string, { workspace_files?: string[] }>;
 
 /** A file system in which the manifest's workspace holds exactly `workspaceFiles` and all else exists. */
 function fakeFs(manifestPath: string, workspaceFiles: string[]): FileAccess {
@@ -80,6 +74,9 @@ function expectationsOf(notes: string): Expectation[] {
 const all = rows();
 
 test('the corpus is where the test expects it', () => {
+  const byKind = new Map<string, number>();
+  for (const r of all) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+  reportChecked(`mlcube SOURCES.tsv rows (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`, all.length);
   assert.equal(all.filter((r) => r.kind === 'manifest-v2').length, 79);
   assert.ok(all.some((r) => r.kind === 'manifest-legacy-v1'));
   assert.ok(all.some((r) => r.kind === 'not-mlcube'));
@@ -112,6 +109,7 @@ test('every v2 manifest: classified as a manifest, no error, exactly the warning
       assert.ok(d.range.start.line <= d.range.end.line);
     }
   }
+  reportChecked('v2 manifests validated against their notes', all.filter((r) => r.kind === 'manifest-v2').length);
   assert.deepEqual(problems, []);
 });
 
@@ -133,6 +131,7 @@ test('legacy v1 manifests get exactly the legacy diagnostic; their aux files get
     if (kind === 'mlcube-legacy') assert.deepEqual(ds.map((d) => d.code), ['mlcube/legacy-v1'], row.file);
     else assert.deepEqual({ kind, ds }, { kind: 'none', ds: [] }, row.file);
   }
+  reportChecked('legacy manifests and their aux files', all.filter((r) => r.kind === 'manifest-legacy-v1' || r.kind === 'legacy-aux').length);
 });
 
 test('MedPerf container configs, mlcube-meta files, cookiecutter templates and params files get nothing', () => {
@@ -140,6 +139,7 @@ test('MedPerf container configs, mlcube-meta files, cookiecutter templates and p
     const { kind, ds } = diagnose(row);
     assert.deepEqual({ file: row.file, kind, ds }, { file: row.file, kind: 'none', ds: [] });
   }
+  reportChecked('not-MLCube files, templates and params files', all.filter((r) => ['not-mlcube', 'manifest-template', 'params'].includes(r.kind)).length);
 });
 
 test('the same corpus manifest also validates cleanly (no error) with the real file system and no workspace', () => {
@@ -147,4 +147,5 @@ test('the same corpus manifest also validates cleanly (no error) with the real f
     const { ds } = diagnose(row);
     assert.deepEqual(ds.filter((d) => d.severity === 1), [], row.file);
   }
+  reportChecked('v2 manifests on the real file system', all.filter((r) => r.kind === 'manifest-v2').length);
 });

@@ -5,14 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { HangGuard, assertNoCrashNoHang, mutationsOfAny } from '../../helpers/fuzz';
+import { corpusFiles, readCorpus } from '../../helpers/corpus';
 import { harnessSelfTest, mlcubeKeystroke } from '../../fixtures/mlcube/keystroke';
 
-const DIR = '/work/shared/corpus/mlcube/manifests';
-const corpus = fs.readdirSync(DIR).sort().map((f) => fs.readFileSync(join(DIR, f), 'utf8'));
+const corpus = corpusFiles('mlcube/manifests').map(readCorpus);
 const TARGET = join(__dirname, '..', '..', 'fixtures', 'mlcube', 'keystroke.ts');
 
 let guard: HangGuard;

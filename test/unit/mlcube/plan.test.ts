@@ -64,18 +64,18 @@ tasks:
       outputs: {log_dir: logs/, model_dir: {type: directory, default: model}}
 `;
 
-test('the mnist download example from the format doc (§2.3)', () => {
+test('the mnist download example of docs/mlcube.md §2.3', () => {
   const p = ok(plan(MNIST, 'download'));
   assert.deepEqual(mounts(p), [`${WS}:/mlcube_io0`, `${WS}/data:/mlcube_io1`, `${WS}/logs:/mlcube_io2`]);
   assert.deepEqual(p.args, ['download', '--data_config=/mlcube_io0/data.yaml', '--data_dir=/mlcube_io1', '--log_dir=/mlcube_io2']);
   assert.deepEqual(p.entrypoint, []);
   assert.equal(p.image, 'mlcommons/mnist:0.0.1');
-  assert.equal(p.command, `docker run --volume ${WS}:/mlcube_io0 --volume ${WS}/data:/mlcube_io1 --volume ${WS}/logs:/mlcube_io2 mlcommons/mnist:0.0.1 download --data_config=/mlcube_io0/data.yaml --data_dir=/mlcube_io1 --log_dir=/mlcube_io2`);
+  assert.equal(p.platforms.docker.command, `docker run --volume ${WS}:/mlcube_io0 --volume ${WS}/data:/mlcube_io1 --volume ${WS}/logs:/mlcube_io2 mlcommons/mnist:0.0.1 download --data_config=/mlcube_io0/data.yaml --data_dir=/mlcube_io1 --log_dir=/mlcube_io2`);
   assert.deepEqual(p.mkdirs, [`${WS}/data`, `${WS}/logs`]);
   assert.equal(p.gpus, null);
-  assert.equal(p.runArgs, '');
+  assert.equal(p.platforms.docker.runArgs, '');
   assert.deepEqual(p.env, {});
-  assert.deepEqual(p.imageBuild, { strategy: 'pull', context: '/project', file: '/project/Dockerfile', fileExists: false, buildArgs: {}, action: 'pull' });
+  assert.deepEqual(p.platforms.docker.imageBuild, { strategy: 'pull', context: '/project', file: '/project/Dockerfile', fileExists: false, buildArgs: {}, action: 'pull' });
 });
 
 test('a missing workspace is created first; the workspace itself counts as an existing folder', () => {
@@ -171,10 +171,10 @@ test('name=value replaces a parameter default in every task; the type is inferre
 test('-P overrides reach the manifest and the runner (applied before and after the docker merge)', () => {
   const p = ok(plan(MNIST, 'train', { overrides: ['-Pdocker.image=mine:2', '-Prunner.build_strategy=auto', '-Pplatform.accelerator_count=1', '-Ptasks.train.parameters.inputs.train_config.opts=rw', '-Prunner.--memory=8g'] }));
   assert.equal(p.image, 'mine:2');
-  assert.equal(p.imageBuild.strategy, 'auto');
+  assert.equal(p.platforms.docker.imageBuild.strategy, 'auto');
   assert.equal(p.gpus, '1');
   assert.deepEqual(mounts(p).slice(0, 2), [`${WS}/data:/mlcube_io0`, `${WS}:/mlcube_io1:rw`]);
-  assert.equal(p.runArgs, ' --memory=8g');
+  assert.equal(p.platforms.docker.runArgs, ' --memory=8g');
   // OmegaConf's merge replaces a string-form parameter by the override's dict: its path becomes the param name.
   const gotcha = failed(plan(MNIST, 'train', { overrides: ['-Ptasks.train.parameters.inputs.data_dir.opts=ro'] }));
   assert.match(gotcha.error, /param=data_dir, type=unknown. Type is unknown and unable to identify it \(\/cube\/workspace\/data_dir\)/);
@@ -184,12 +184,12 @@ test('GPU specs: accelerator_count, --gpus wins, gpu_args vs cpu_args, the doubl
   const y = (acc: string, extra = ''): string => `platform: {accelerator_count: ${acc}}\ndocker: {image: i, gpu_args: "--gpus all --shm-size=1g", cpu_args: "-u 1000:1000"${extra}}\ntasks: {t: {}}\n`;
   const gpu = ok(plan(y('2'), 't'));
   assert.equal(gpu.gpus, '2');
-  assert.equal(gpu.runArgs, '--gpus all --shm-size=1g');
+  assert.equal(gpu.platforms.docker.runArgs, '--gpus all --shm-size=1g');
   assert.ok(gpu.warnings.some((w) => /two --gpus flags/.test(w)));
-  assert.equal(gpu.command, 'docker run --gpus all --shm-size=1g --gpus=2 i t');
+  assert.equal(gpu.platforms.docker.command, 'docker run --gpus all --shm-size=1g --gpus=2 i t');
   const cpu = ok(plan(y('0'), 't'));
   assert.equal(cpu.gpus, null);
-  assert.equal(cpu.runArgs, '-u 1000:1000');
+  assert.equal(cpu.platforms.docker.runArgs, '-u 1000:1000');
   assert.equal(ok(plan(y('0'), 't', { overrides: ['--gpus', 'device=0, 2'] })).gpus, 'device=0,2');
   assert.equal(ok(plan(y('2'), 't', { overrides: ['--gpus='] })).gpus, null);
   assert.equal(ok(plan(y('1'), 't', { overrides: ['--gpus=all'] })).gpus, 'all');
@@ -209,14 +209,14 @@ test('entrypoints: none, multi-token (task name dropped), single token (params d
   const multi = ok(plan(y(`"python3 /w/train.py --cfg 'a b'"`), 'train'));
   assert.deepEqual(multi.entrypoint, ['python3', '/w/train.py', '--cfg', 'a b']);
   assert.deepEqual(multi.args, ['--log_dir=/mlcube_io0']);
-  assert.equal(multi.command, `docker run --entrypoint=python3 --volume ${WS}/logs:/mlcube_io0 img /w/train.py --cfg a b --log_dir=/mlcube_io0`);
+  assert.equal(multi.platforms.docker.command, `docker run --entrypoint=python3 --volume ${WS}/logs:/mlcube_io0 img /w/train.py --cfg a b --log_dir=/mlcube_io0`);
   assert.ok(multi.warnings.some((w) => /"a b" will not reach the container as written/.test(w)));
   const single = ok(plan(y('./check_gpus.sh'), 'train'));
   assert.deepEqual(single.entrypoint, ['./check_gpus.sh']);
   assert.deepEqual(single.args, []);
   assert.deepEqual(mounts(single), [`${WS}/logs:/mlcube_io0`]);
   assert.ok(single.warnings.some((w) => /single token \(\.\/check_gpus\.sh\): mlcube passes none of the 1 parameter argument/.test(w)));
-  assert.equal(single.command, `docker run --entrypoint=./check_gpus.sh --volume ${WS}/logs:/mlcube_io0 img`);
+  assert.equal(single.platforms.docker.command, `docker run --entrypoint=./check_gpus.sh --volume ${WS}/logs:/mlcube_io0 img`);
   const empty = ok(plan(y('""'), 'train'));
   assert.deepEqual(empty.entrypoint, ['']);
   assert.deepEqual(empty.args, ['--log_dir=/mlcube_io0']);
@@ -235,23 +235,23 @@ test('runner keys: --x keys rendered after the free-form args, env and build arg
 tasks: {t: {}}
 `;
   const p = ok(plan(y, 't'));
-  assert.equal(p.runArgs, '--shm-size 4G --network=host --cpuset-cpus=0-3');
+  assert.equal(p.platforms.docker.runArgs, '--shm-size 4G --network=host --cpuset-cpus=0-3');
   assert.deepEqual(p.env, { TOKEN: 'abc', N: '1' });
-  assert.equal(p.imageBuild.buildArgs, '--no-cache --pull');
-  assert.equal(p.command, 'docker run --shm-size 4G --network=host --cpuset-cpus=0-3 -e TOKEN=abc -e N=1 i t');
+  assert.equal(p.platforms.docker.imageBuild.buildArgs, '--no-cache --pull');
+  assert.equal(p.platforms.docker.command, 'docker run --shm-size 4G --network=host --cpuset-cpus=0-3 -e TOKEN=abc -e N=1 i t');
   const s = ok(plan('docker: {image: i, env_args: "-e HF_TOKEN", docker: podman}\ntasks: {t: {}}\n', 't', { overrides: ['--memory=8g', '--security', 'seccomp=unconfined', '--cpu=1'] }));
   assert.equal(s.env, '-e HF_TOKEN');
-  assert.equal(s.docker, 'podman');
-  assert.equal(s.runArgs, ' --security-opt=seccomp=unconfined --memory=8g --cpuset-cpus=1');
-  assert.equal(s.command, 'podman run --security-opt=seccomp=unconfined --memory=8g --cpuset-cpus=1 -e HF_TOKEN i t');
+  assert.equal(s.platforms.docker.tool, 'podman');
+  assert.equal(s.platforms.docker.runArgs, ' --security-opt=seccomp=unconfined --memory=8g --cpuset-cpus=1');
+  assert.equal(s.platforms.docker.command, 'podman run --security-opt=seccomp=unconfined --memory=8g --cpuset-cpus=1 -e HF_TOKEN i t');
 });
 
 test('build: strategy, context relative to the root, recipe relative to the context', () => {
   const y = 'docker: {image: i, build_context: "../project", build_file: "docker/Dockerfile", build_strategy: auto}\ntasks: {t: {}}\n';
   const p = ok(plan(y, 't', { fs: memFs(['/project/docker/Dockerfile'], [WS]) }));
-  assert.deepEqual({ ...p.imageBuild }, { strategy: 'auto', context: '/project', file: '/project/docker/Dockerfile', fileExists: true, buildArgs: {}, action: 'build' });
+  assert.deepEqual({ ...p.platforms.docker.imageBuild }, { strategy: 'auto', context: '/project', file: '/project/docker/Dockerfile', fileExists: true, buildArgs: {}, action: 'build' });
   const q = ok(plan(y, 't'));
-  assert.equal(q.imageBuild.action, 'pull');
+  assert.equal(q.platforms.docker.imageBuild.action, 'pull');
   assert.ok(q.warnings.some((w) => /does not exist: mlcube pulls the image instead/.test(w)));
 });
 
@@ -351,9 +351,9 @@ test('the manifest is read as PyYAML reads it (YAML 1.1): 1:/on: keys crash mlcu
 
 test('an unquoted `build_context: .` is the string "." (OmegaConf\'s float resolver), so the context is the cube root', () => {
   const p = ok(plan('docker:\n  image: a/b:1\n  build_context: .\n  build_strategy: auto\ntasks:\n  t: {entrypoint: run it}\n', 't', { fs: memFs([`${ROOT}/Dockerfile`], [WS]) }));
-  assert.equal(p.imageBuild?.context, ROOT);
-  assert.equal(p.imageBuild?.file, `${ROOT}/Dockerfile`);
-  assert.equal(p.imageBuild?.action, 'build');
+  assert.equal(p.platforms.docker.imageBuild?.context, ROOT);
+  assert.equal(p.platforms.docker.imageBuild?.file, `${ROOT}/Dockerfile`);
+  assert.equal(p.platforms.docker.imageBuild?.action, 'build');
 });
 
 test('YAML 1.1 floats as OmegaConf loads them: exponents without a dot, sexagesimal, inf; a lone dot stays a string', () => {

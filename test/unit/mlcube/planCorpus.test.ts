@@ -1,5 +1,5 @@
 /**
- * The task planner against mlcube's own output: /work/shared/corpus/mlcube/expected-docker.json (what mlcube HEAD
+ * The task planner against mlcube's own output: test/fixtures/corpus/mlcube/expected-docker.json (what mlcube HEAD
  * computes for every task of 79 real manifests). Each manifest is copied into a temp MLCube root whose workspace
  * holds the listed files (empty), then every task is planned and compared: mounts, args, or the error.
  */
@@ -12,9 +12,7 @@ import { parseYaml } from '../../../server/src/yaml/parsedDocument';
 import { loadManifest } from '../../../server/src/mlcube/planning/manifest';
 import { planFromManifest } from '../../../server/src/mlcube/plan';
 import { nodeFileAccess } from '../../../server/src/nodeFileAccess';
-
-const CORPUS = process.env.CUBELAB_CORPUS ?? '/work/shared/corpus/mlcube';
-const fixturePath = path.join(CORPUS, 'expected-docker.json');
+import { corpusFile, reportChecked } from '../../helpers/corpus';
 
 interface FixtureTask { entrypoint: string | null; mounts?: Record<string, string>; args?: string[]; error?: string }
 interface FixtureEntry {
@@ -25,8 +23,8 @@ interface FixtureEntry {
   source: { repo: string; path: string };
 }
 
-test('every task of every corpus manifest plans exactly as mlcube HEAD computes it', { skip: !fs.existsSync(fixturePath) && 'corpus not present' }, () => {
-  const fixture = JSON.parse(fs.readFileSync(fixturePath, 'utf8')) as Record<string, FixtureEntry>;
+test('every task of every corpus manifest plans exactly as mlcube HEAD computes it', () => {
+  const fixture = JSON.parse(fs.readFileSync(corpusFile('mlcube/expected-docker.json'), 'utf8')) as Record<string, FixtureEntry>;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cubelab-plan-corpus-'));
   const mismatches: string[] = [];
   let tasks = 0, errors = 0;
@@ -40,7 +38,7 @@ test('every task of every corpus manifest plans exactly as mlcube HEAD computes 
         fs.writeFileSync(p, '');
       }
       const manifestPath = path.join(root, path.basename(entry.source.path));
-      const text = fs.readFileSync(path.join(CORPUS, 'manifests', file), 'utf8');
+      const text = fs.readFileSync(corpusFile(`mlcube/manifests/${file}`), 'utf8');
       fs.writeFileSync(manifestPath, text);
       const loaded = loadManifest(parseYaml(text));
       assert.ok(loaded.ok, `${file}: ${!loaded.ok && loaded.error}`);
@@ -63,7 +61,7 @@ test('every task of every corpus manifest plans exactly as mlcube HEAD computes 
         if (JSON.stringify(mounts) !== JSON.stringify(want.mounts)) mismatches.push(`${where}: mounts\n  want ${JSON.stringify(want.mounts)}\n  got  ${JSON.stringify(mounts)}`);
         const args = [taskName, ...p.paramArgs];
         if (JSON.stringify(args) !== JSON.stringify(want.args)) mismatches.push(`${where}: args\n  want ${JSON.stringify(want.args)}\n  got  ${JSON.stringify(args)}`);
-        // What is passed after the image follows from the entrypoint (§2.3 step 5).
+        // What is passed after the image follows from the entrypoint (docs/mlcube.md §2.3 step 5).
         if (want.entrypoint === null) {
           assert.deepEqual(p.entrypoint, [], where);
           assert.deepEqual(p.args, args, where);
@@ -75,18 +73,19 @@ test('every task of every corpus manifest plans exactly as mlcube HEAD computes 
           assert.deepEqual(p.args, [], where);
         }
         // The effective runner section.
-        if (p.imageBuild.strategy !== entry.runner.build_strategy) mismatches.push(`${where}: build_strategy ${p.imageBuild.strategy} != ${String(entry.runner.build_strategy)}`);
+        if (p.platforms.docker.imageBuild.strategy !== entry.runner.build_strategy) mismatches.push(`${where}: build_strategy ${p.platforms.docker.imageBuild.strategy} != ${String(entry.runner.build_strategy)}`);
         if (p.image !== entry.runner.image) mismatches.push(`${where}: image ${p.image} != ${String(entry.runner.image)}`);
-        if (p.docker !== entry.runner.docker) mismatches.push(`${where}: docker ${p.docker} != ${String(entry.runner.docker)}`);
+        if (p.platforms.docker.tool !== entry.runner.docker) mismatches.push(`${where}: docker ${p.platforms.docker.tool} != ${String(entry.runner.docker)}`);
         const acc = Number(entry.platform.accelerator_count ?? 0);
         assert.equal(p.gpus, acc > 0 ? String(acc) : null, where);
-        assert.equal(p.runArgs, String(acc > 0 ? entry.runner.gpu_args : entry.runner.cpu_args), where);
-        assert.equal(p.imageBuild.context, path.resolve(root, String(entry.runner.build_context)), where);
+        assert.equal(p.platforms.docker.runArgs, String(acc > 0 ? entry.runner.gpu_args : entry.runner.cpu_args), where);
+        assert.equal(p.platforms.docker.imageBuild.context, path.resolve(root, String(entry.runner.build_context)), where);
       }
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  reportChecked(`manifests planned (${tasks} tasks, ${errors} run-time errors)`, Object.keys(fixture).length);
   assert.equal(mismatches.length, 0, `${mismatches.length} mismatches:\n${mismatches.join('\n')}`);
   assert.equal(Object.keys(fixture).length, 79);
   assert.equal(tasks, 156);

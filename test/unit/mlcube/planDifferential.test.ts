@@ -43,10 +43,10 @@ test('docker run lines and errors match mlcube HEAD on the differential cases', 
       if (e.ok) {
         commands++;
         if (!r.ok) problems.push(`${label}: expected ${e.command}\n   got error ${r.error}`);
-        else if (r.plan.command !== sub(e.command)) problems.push(`${label}:\n   want ${sub(e.command)}\n   got  ${r.plan.command}`);
+        else if (r.plan.platforms.docker.command !== sub(e.command)) problems.push(`${label}:\n   want ${sub(e.command)}\n   got  ${r.plan.platforms.docker.command}`);
         return;
       }
-      if (r.ok) { problems.push(`${label}: expected ${e.error}: ${e.msg}, got ${r.plan.command}`); return; }
+      if (r.ok) { problems.push(`${label}: expected ${e.error}: ${e.msg}, got ${r.plan.platforms.docker.command}`); return; }
       // mlcube wraps mount errors in an ExecutionError whose context holds the ConfigurationError text.
       if (e.error === 'ExecutionError') {
         if (r.error !== `ConfigurationError: ${sub(e.msg)}`) problems.push(`${label}:\n   want ConfigurationError: ${sub(e.msg)}\n   got  ${r.error}`);

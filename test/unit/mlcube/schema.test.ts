@@ -4,13 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { enumOf, knownKeys, mlcubeSchema, schemaAt, schemaErrors, validator, type JsonSchema } from '../../../server/src/mlcube/schema';
+import { corpusFiles, readCorpus, reportChecked } from '../../helpers/corpus';
 import { dockerDefaults } from '../../../server/src/mlcube/interpolation';
 
-const DIR = '/work/shared/corpus/mlcube/manifests';
 
 test('the schema compiles once and is reused', () => {
   assert.equal(validator(), validator());
@@ -20,10 +18,12 @@ test('the schema compiles once and is reused', () => {
 
 test('every corpus manifest conforms to the schema', () => {
   const bad: string[] = [];
-  for (const f of fs.readdirSync(DIR)) {
-    const errors = schemaErrors(parse(fs.readFileSync(join(DIR, f), 'utf8')));
-    if (errors.length) bad.push(`${f}: ${errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
+  const files = corpusFiles('mlcube/manifests');
+  for (const f of files) {
+    const errors = schemaErrors(parse(readCorpus(f)));
+    if (errors.length) bad.push(`${f.name}: ${errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
   }
+  reportChecked('manifests against the schema', files.length);
   assert.deepEqual(bad, []);
 });
 

@@ -1,5 +1,5 @@
 /**
- * Fixtures for the warnings the format doc describes but the real corpus lacks (test/fixtures/mlcube/).
+ * Fixtures for the warnings docs/mlcube.md describes but the real corpus lacks (test/fixtures/mlcube/).
  * Each fixture marks what it expects with `# expect-next-line: CODE "exact text"` comments: a diagnostic
  * with that code must cover exactly that text on the next line, and no unmarked diagnostic may appear.
  */

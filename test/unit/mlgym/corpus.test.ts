@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import table from '../../fixtures/mlgym/corpus-table.json';
-import { CORPUS, ctxWith, open, validate } from './helpers';
+import { corpusFiles, readCorpus, reportChecked } from '../../helpers/corpus';
+import { ctxWith, open, validate } from './helpers';
 
 interface Row { file: string; kind: string; status: 'valid' | 'stale'; errors: { code: string; line: number; text: string }[]; reason: string }
 const rows = table as Row[];
-const dir = join(CORPUS, 'configs');
+const configs = new Map(corpusFiles('mlgym/configs').map((f) => [f.name, f]));
 
 test('the table covers every corpus config, each with a reason', () => {
-  assert.deepEqual(rows.map((r) => r.file).sort(), readdirSync(dir).sort());
+  assert.deepEqual(rows.map((r) => r.file).sort(), [...configs.keys()].sort());
+  reportChecked('MLgym configs in the expectations table', configs.size);
   for (const r of rows) {
     assert.ok(r.reason.length > 20, `${r.file} has a reason`);
     assert.equal(r.status === 'stale', r.errors.length > 0, `${r.file}: stale exactly when errors are listed`);
@@ -21,7 +21,9 @@ test('the table covers every corpus config, each with a reason', () => {
 
 for (const r of rows) {
   test(`corpus ${r.file.replace('mlgym+mlgym__', '')}: ${r.status}`, () => {
-    const text = readFileSync(join(dir, r.file), 'utf8');
+    const f = configs.get(r.file);
+    if (!f) assert.fail(`${r.file} is in corpus-table.json but not in the corpus's SOURCES.tsv`);
+    const text = readCorpus(f);
     // A virtual path under the corpus name: the real folder holds no sibling gs_config files.
     const path = `/corpus/${r.file.replace('mlgym+mlgym__', '').replace(/__/g, '/')}`;
     const ctx = ctxWith();

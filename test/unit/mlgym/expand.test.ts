@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { corpusFile, corpusFiles, reportChecked } from '../../helpers/corpus';
 import { parseYaml } from '../../../server/src/yaml/parsedDocument';
 import { toPy } from '../../../server/src/mlgym/pyyaml';
 import { GridExpansion, expandableRoot, varyingPaths, ExpansionError } from '../../../server/src/mlgym/expand';
 
-const events = '/work/shared/corpus/mlgym/events';
 const run = 'mlgym+mlgym__event_storage__2024-02-14--22-15-46__';
 
 /** A value down a key path of an experiment (tests read nested configs). */
@@ -20,13 +19,14 @@ function grid(text: string): GridExpansion {
 }
 
 test('the real 2024-02-14 run: 15 experiments, same ids, same values as experiment_config.json', () => {
-  const g = grid(readFileSync(join(events, `${run}grid_search_config.yml`), 'utf8'));
-  const files = readdirSync(events).filter((f) => f.startsWith(run) && f.endsWith('__experiment_config.json'));
+  const g = grid(readFileSync(corpusFile(`mlgym/events/${run}grid_search_config.yml`), 'utf8'));
+  const files = corpusFiles('mlgym/events').filter((f) => f.name.startsWith(run) && f.name.endsWith('__experiment_config.json'));
+  reportChecked('experiment configs of the 2024 grid search', files.length);
   assert.equal(files.length, 15);
   assert.equal(g.count, 15);
   for (const f of files) {
-    const id = Number(f.slice(run.length).split('__')[0]);
-    const expected = JSON.parse(readFileSync(join(events, f), 'utf8'));
+    const id = Number(f.name.slice(run.length).split('__')[0]);
+    const expected = JSON.parse(readFileSync(f.abs, 'utf8'));
     const got = JSON.parse(JSON.stringify(g.experiment(id)));
     assert.deepStrictEqual(got, expected, `experiment ${id}`);
     assert.deepEqual(Object.keys(got), Object.keys(expected), `key order of experiment ${id}`);

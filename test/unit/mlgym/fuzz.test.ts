@@ -5,14 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { HangGuard, assertNoCrashNoHang, mutationsOfAny } from '../../helpers/fuzz';
+import { corpusFiles, readCorpus } from '../../helpers/corpus';
 import { mlgymKeystroke } from '../../fixtures/mlgym/keystroke';
 
-const DIR = '/work/shared/corpus/mlgym/configs';
-const corpus = fs.readdirSync(DIR).sort().map((f) => fs.readFileSync(join(DIR, f), 'utf8'));
+const corpus = corpusFiles('mlgym/configs').map(readCorpus);
 const TARGET = join(__dirname, '..', '..', 'fixtures', 'mlgym', 'keystroke.ts');
 
 let guard: HangGuard;

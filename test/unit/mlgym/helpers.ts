@@ -5,7 +5,6 @@ import { defaultSettings } from '../../../shared/lsp-protocol';
 import { analyze, type AnalyzedDocument, type FileAccess, type ServiceContext } from '../../../server/src/service/languageService';
 import { providers } from '../../../server/src/service/registry';
 
-export const CORPUS = '/work/shared/corpus/mlgym';
 
 /** A file system made of the given files on top of the real one (real files are read through). */
 export function memFs(files: Record<string, string> = {}): FileAccess {

@@ -1,14 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtinRegistry, BUILTIN_VARIANTS } from '../../../server/src/mlgym/registry';
 import { MLGYM_CODES } from '../../../server/src/mlgym/codes';
 import { expandGridRequest } from '../../../server/src/mlgym/gridRequest';
 import { GOOD_GS, open, ctxWith } from './helpers';
 
-test('the built-in registry holds every pair of mlgym-format.md §2.4', () => {
-  const doc = readFileSync('/work/shared/docs/mlgym-format.md', 'utf8');
-  const section = doc.slice(doc.indexOf('### 2.4'), doc.indexOf('Stale keys found'));
+test('the built-in registry holds every pair of docs/mlgym.md §2.4', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'mlgym.md'), 'utf8');
+  // The table sits between the docs/mlgym.md §2.4 heading and its first sub-heading ("#### Stale keys").
+  const start = doc.indexOf('\n### 2.4 ');
+  assert.ok(start >= 0, 'docs/mlgym.md has no §2.4');
+  const end = doc.indexOf('\n#', start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
   const pairs = new Set<string>();
   for (const line of section.split('\n').filter((l) => l.startsWith('| `'))) {
     const cells = line.split('|').map((c) => c.trim());

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { StoredConfigResult } from '../../../shared/lsp-protocol';
 import { storedConfig } from '../../../server/src/mlgym/storedConfig';
-import { CORPUS, GOOD_GS, ctxWith } from './helpers';
+import { GOOD_GS, ctxWith } from './helpers';
+import { corpusFile } from '../../helpers/corpus';
 
-const EVENTS = join(CORPUS, 'events');
-const GS_FILE = join(EVENTS, 'mlgym+mlgym__event_storage__2024-02-14--22-15-46__grid_search_config.yml');
-const RUN_FILE = join(EVENTS, 'mlgym+mlgym__event_storage__2024-02-14--22-15-46__run_config.yml');
+const GS_FILE = corpusFile('mlgym/events/mlgym+mlgym__event_storage__2024-02-14--22-15-46__grid_search_config.yml');
+const RUN_FILE = corpusFile('mlgym/events/mlgym+mlgym__event_storage__2024-02-14--22-15-46__run_config.yml');
 
 function ok(r: StoredConfigResult): Extract<StoredConfigResult, { ok: true }> {
   if (!r.ok) assert.fail(`expected a reading, got: ${r.error}`);
@@ -103,7 +103,7 @@ test('a stored config under an excluded folder (.cubelab/) is still read', () =>
 test('missing files, folders and text that is not YAML are errors, not readings', () => {
   const missing = storedConfig('/nowhere/grid_search_config.yml', ctxWith());
   assert.deepEqual(missing, { ok: false, error: '/nowhere/grid_search_config.yml does not exist.' });
-  const folder = storedConfig(EVENTS, ctxWith());
+  const folder = storedConfig(dirname(GS_FILE), ctxWith());
   assert.equal(folder.ok, false);
   const broken = storedConfig('/s/grid_search_config.yml', ctxWith({ '/s/grid_search_config.yml': 'model:\n  component_type_key: MODEL\n  config: {a: [1, 2\n' }));
   assert.equal(broken.ok, false);

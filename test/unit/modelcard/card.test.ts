@@ -9,9 +9,9 @@ import type { RawEvent } from '../../../client/src/events/types';
 import { buildModelCard, countParameters, splitKey, sweptPaths } from '../../../client/src/modelcard/card';
 import { loadModelCard } from '../../../client/src/modelcard/load';
 import { isModelCardData } from '../../../shared/webview-protocol/modelCard';
-import { CORPUS, GS, rebuildCorpus, tempDir } from './helpers';
+import { GS, corpusEvent, rebuildCorpus, tempDir } from './helpers';
 
-const corpusJson = (rel: string) => JSON.parse(readFileSync(join(CORPUS, `mlgym+mlgym__event_storage__${GS}__${rel}`), 'utf8')) as Record<string, unknown>;
+const corpusJson = (rel: string) => JSON.parse(readFileSync(corpusEvent(rel), 'utf8')) as Record<string, unknown>;
 
 test('the real 2024 run: model, dataset, training and evaluation fields from its configs', async (t) => {
   const gs = rebuildCorpus(tempDir(t));

@@ -1,11 +1,14 @@
 /** Shared bits of the model card tests: the real 2024 grid search rebuilt into its folder layout. */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const CORPUS = process.env.CUBELAB_MLGYM_EVENTS_CORPUS ?? '/work/shared/corpus/mlgym/events';
+import { corpusFile, corpusFiles } from '../../helpers/corpus';
+
 export const GS = '2024-02-14--22-15-46';
+/** A file of the real grid search, by its path inside the grid search folder with `/` as `__`. */
+export const corpusEvent = (rel: string): string => corpusFile(`mlgym/events/${PREFIX}${GS}__${rel}`);
 const PREFIX = 'mlgym+mlgym__event_storage__';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
@@ -16,12 +19,12 @@ export function tempDir(t: { after(fn: () => void): void }): string {
 
 /** Copies the corpus files (stored flat, `/` as `__`) into `<root>/<gs>/...`; returns the grid search folder. */
 export function rebuildCorpus(root: string): string {
-  assert.ok(existsSync(CORPUS), `corpus folder ${CORPUS} is missing`);
-  for (const name of readdirSync(CORPUS)) {
-    if (!name.startsWith(PREFIX)) continue;
-    const target = join(root, name.slice(PREFIX.length).split('__').join('/'));
+  const files = corpusFiles('mlgym/events').filter((f) => f.name.startsWith(PREFIX));
+  assert.ok(files.length > 0);
+  for (const f of files) {
+    const target = join(root, f.name.slice(PREFIX.length).split('__').join('/'));
     mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(join(CORPUS, name), target);
+    copyFileSync(f.abs, target);
   }
   return join(root, GS);
 }

@@ -1,12 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { experimentConfig } from '../../../client/src/events/generate';
 import { buildPipelineGraph } from '../../../client/src/modelcard/pipelineGraph';
-import { CORPUS, GS } from './helpers';
+import { corpusEvent } from './helpers';
 
-const config = JSON.parse(readFileSync(join(CORPUS, `mlgym+mlgym__event_storage__${GS}__1__experiment_config.json`), 'utf8')) as Record<string, unknown>;
+const config = JSON.parse(readFileSync(corpusEvent('1__experiment_config.json'), 'utf8')) as Record<string, unknown>;
 
 test('the real 2024 config: one node per component, one edge per requirement, layered by depth', () => {
   const g = buildPipelineGraph(config);

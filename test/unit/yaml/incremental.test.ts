@@ -4,10 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { context } from '../../helpers/service';
+import { corpusFiles, readCorpus, reportChecked } from '../../helpers/corpus';
 import { analyze, type AnalyzedDocument } from '../../../server/src/service/languageService';
 import { manifestProvider } from '../../../server/src/mlcube/provider';
 import { manifestSymbols } from '../../../server/src/mlcube/symbols';
@@ -16,7 +15,6 @@ import { analyzeIncrementally, changedSpan, IncrementalValidator, wasIncremental
 
 const ctx = context();
 const URI = 'file:///tmp/cubelab-incremental/mlcube.yaml';
-const corpus = '/work/shared/corpus/mlcube/manifests';
 
 const norm = (ds: Diagnostic[]) => ds.map((d) => JSON.stringify(d)).sort();
 
@@ -92,14 +90,15 @@ function edits(text: string): string[] {
 }
 
 test('incremental analysis equals the full one on every corpus manifest', () => {
-  assert.ok(existsSync(corpus), 'the corpus is present');
   let steps = 0, incremental = 0;
   // Every other file keeps the test to a few seconds; the files are much alike.
-  for (const f of readdirSync(corpus).filter((x, i) => x.endsWith('.yaml') && i % 2 === 0)) {
-    const texts = edits(readFileSync(join(corpus, f), 'utf8'));
+  const files = corpusFiles('mlcube/manifests').filter((_, i) => i % 2 === 0);
+  for (const f of files) {
+    const texts = edits(readCorpus(f));
     steps += texts.length;
-    incremental += replay(texts, f);
+    incremental += replay(texts, f.name);
   }
+  reportChecked('manifests replayed through the incremental path', files.length);
   // The edit mix has deliberate fallbacks (top-level and key-line edits, an unclosed bracket and the
   // step after it, multi-line flow mappings with an error); the rest must be incremental.
   assert.ok(incremental > steps / 5, `${incremental} of ${steps} steps were incremental`);

@@ -1,5 +1,5 @@
 /**
- * GPU request of a docker run (mlcube-format.md §2.4, mlcube HEAD `parser.py` `DeviceSpecs`): `--gpus` wins,
+ * GPU request of a docker run (docs/mlcube.md §2.4, mlcube HEAD `parser.py` `DeviceSpecs`): `--gpus` wins,
  * otherwise `platform.accelerator_count` > 0 asks for that many GPUs.
  */
 import { pyStr } from '../interpolation';

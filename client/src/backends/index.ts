@@ -1,0 +1,24 @@
+/**
+ * Entry point of dist/runner.js: the run supervisor, the run store and the backends, loaded only when a command
+ * needs them (never at activation: dockerode and its dependencies cost more than the whole activation budget).
+ *
+ * The registration of backends: one line per target kind. Adding a target is a folder beside docker/ that
+ * implements `Backend` (client/src/runs/backend.ts) and a line here; nothing else changes.
+ */
+import type { Backend, BackendEnvironment } from '../runs/backend';
+import type { TargetKind } from '../runs/record';
+import { DockerBackend } from './docker/dockerBackend';
+
+/** A target as `cubelab.targets` describes it (each kind reads its own fields). */
+export interface TargetSettings { name: string; kind: TargetKind; [field: string]: unknown }
+
+export const backendFactories: Partial<Record<TargetKind, (settings: TargetSettings, env: BackendEnvironment) => Backend>> = {
+  docker: (s, env) => new DockerBackend({ name: s.name, host: typeof s.host === 'string' ? s.host : undefined }, env),
+};
+
+export { Supervisor, type RunHandle, type RunOutcome, type StartRequest } from '../runs/supervisor';
+export { RunStore, type StoreProblem } from '../runs/runStore';
+export { TargetError, type Backend, type RunSink, type ImageBuild, type CancelToken, type Reporter } from '../runs/backend';
+export { DockerBackend } from './docker/dockerBackend';
+export { selectEngine, type EngineEndpoint } from './docker/engine';
+export { translateRunArgs } from './docker/runArgs';

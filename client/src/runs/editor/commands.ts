@@ -1,0 +1,215 @@
+/**
+ * The run commands (Run Task, Run with Overrides, Configure, Stop, Show Log, Re-run, Reveal Outputs, Delete,
+ * Refresh), the `cubelab` task provider, the Runs view, and re-attachment after a reload with the runs'
+ * terminals back. Registering is cheap: nothing here loads dockerode or reads the disk synchronously.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { TaskPlan } from '../../../../shared/lsp-protocol';
+import type { RunSink } from '../backend';
+import { isFinal, type RunRecord } from '../record';
+import { RunStore } from '../runStore';
+import { changedSecrets, digests, planSecrets, redactPlan } from '../secrets';
+import type { RunOutcome } from '../supervisor';
+import { RunService } from './runService';
+import { RunsView } from './runsView';
+import type { RunsNode } from './runsTree';
+import { RunTerminal, logTail } from './runTerminal';
+import { TASK_TYPE, overridesOf, taskFor, taskProvider, type CubeLabTaskDefinition } from './taskProvider';
+import { LOCAL_TARGET } from './targets';
+
+export { TASK_TYPE };
+
+export class RunCommands implements vscode.Disposable {
+  readonly service: RunService;
+  readonly view: RunsView;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {
+    this.service = new RunService(context, client, output);
+    this.view = new RunsView(this.service);
+    this.disposables.push(this.view, this.service, vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reattach()));
+  }
+
+  private task(def: CubeLabTaskDefinition, plan?: TaskPlan): vscode.Task {
+    return taskFor((d, sink, p, started) => this.execute(d, sink, p, started), (id) => void this.service.stop(id), def, plan);
+  }
+
+  provider(): vscode.TaskProvider {
+    return taskProvider((d, sink, p, started) => this.execute(d, sink, p, started), (id) => void this.service.stop(id));
+  }
+
+  /** What a task terminal runs: trust, plan, target, start, follow. */
+  async execute(def: CubeLabTaskDefinition, sink: RunSink, given: TaskPlan | undefined, started: (runId: string) => void): Promise<RunOutcome | undefined> {
+    if (!this.service.trusted()) { sink.info('Not run: the workspace is restricted.'); return undefined; }
+    const uri = vscode.Uri.file(def.manifest);
+    if (!vscode.workspace.getWorkspaceFolder(uri) && !vscode.workspace.workspaceFolders?.length) {
+      sink.info('Not run: open the cube\'s folder as a workspace first (runs are stored in it).');
+      return undefined;
+    }
+    const overrides = overridesOf(def);
+    try {
+      const backend = this.service.targets.byName(def.target || LOCAL_TARGET);
+      const plan = given ?? await this.service.plan(uri, def.task, overrides);
+      sink.info(`CubeLab: ${plan.taskName} in ${plan.image} on ${backend.name}`);
+      return await this.service.execute({ manifest: def.manifest, task: plan.taskName, plan, overrides, backend }, sink, (h) => started(h.runId));
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      sink.info(`error: ${msg}`);
+      this.output.appendLine(`Run of ${def.task || 'task'} in ${def.manifest} failed to start: ${msg}`);
+      void vscode.window.showErrorMessage(`CubeLab: ${msg}`);
+      return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  async runTask(manifest?: vscode.Uri | string, task?: string, askOverrides = false): Promise<void> {
+    if (!this.service.trusted()) return;
+    const uri = typeof manifest === 'string' ? vscode.Uri.parse(manifest) : manifest ?? vscode.window.activeTextEditor?.document.uri;
+    if (!uri || uri.scheme !== 'file') { void vscode.window.showWarningMessage('CubeLab: open an MLCube manifest (mlcube.yaml) on disk to run one of its tasks.'); return; }
+    let overrides: string[] = [];
+    const key = `cubelab.overrides:${uri.fsPath}#${task ?? ''}`;
+    if (askOverrides) {
+      const last = this.context.workspaceState.get<string>(key, '');
+      const typed = await vscode.window.showInputBox({
+        title: `Run ${task || 'task'} with overrides`, value: last,
+        prompt: 'Space-separated: name=value for parameters, -Pkey.path=value for the configuration (e.g. -Pdocker.build_strategy=always)',
+      });
+      if (typed === undefined) return;
+      await this.context.workspaceState.update(key, typed);
+      overrides = typed.split(/\s+/).filter(Boolean);
+    }
+    await vscode.tasks.executeTask(this.task({ type: TASK_TYPE, manifest: uri.fsPath, task: task ?? '', overrides }));
+  }
+
+  /**
+   * Runs a finished run's plan again. A stored plan has its secrets masked: then the current plan is asked for,
+   * and used only when it equals the stored one (its secrets' changes are reported, not hidden).
+   */
+  async rerun(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind !== 'run' || !this.service.trusted()) return;
+    const r = node.record;
+    let plan: TaskPlan = r.plan;
+    if (r.secrets?.length) {
+      let fresh: TaskPlan;
+      try { fresh = await this.service.plan(vscode.Uri.file(r.manifest), r.task, r.overrides); } catch (e) {
+        void vscode.window.showErrorMessage(`CubeLab: cannot re-run ${r.runId}: its secret values are not stored, and the manifest cannot be planned now: ${(e as Error).message}`);
+        return;
+      }
+      const secrets = planSecrets(fresh);
+      if (JSON.stringify(redactPlan(fresh, secrets)) !== JSON.stringify(r.plan)) {
+        const go = await vscode.window.showWarningMessage(`The plan of ${r.task} changed since run ${r.runId} (the manifest or the environment). Run the current plan?`, { modal: true }, 'Run Current Plan');
+        if (go !== 'Run Current Plan') return;
+      }
+      const changed = changedSecrets(r.secrets, digests(secrets));
+      if (changed.length) this.output.appendLine(`Re-run of ${r.runId}: these values changed since: ${changed.join(', ')}.`);
+      plan = fresh;
+    }
+    const target = r.target.name && r.target.name !== LOCAL_TARGET ? r.target.name : undefined;
+    await vscode.tasks.executeTask(this.task({ type: TASK_TYPE, manifest: r.manifest, task: r.task, overrides: r.overrides, ...(target ? { target } : {}) }, plan));
+  }
+
+  async configure(manifest?: vscode.Uri | string, task?: string): Promise<void> {
+    if (!this.service.trusted()) return;
+    const uri = typeof manifest === 'string' ? vscode.Uri.parse(manifest) : manifest ?? vscode.window.activeTextEditor?.document.uri;
+    if (!uri) return;
+    try {
+      const plan = await this.service.plan(uri, task ?? '', []);
+      await this.service.configure(this.service.targets.byName(LOCAL_TARGET), plan);
+      void vscode.window.showInformationMessage(`CubeLab: ${plan.image} is ready.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CubeLab: ${(e as Error).message}`, 'Show Output').then((c) => { if (c) this.output.show(); });
+    }
+  }
+
+  async stopNode(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind === 'run') await this.service.stop(node.record.runId);
+  }
+
+  async showLog(file: string): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  async showLogNode(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind === 'run') await this.showLog(path.join(node.storeRoot, node.record.runId, 'run.log'));
+    else if (node?.kind === 'problem') await this.showLog(node.problem.file);
+  }
+
+  async revealOutputs(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind !== 'run') return;
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(node.record.plan.workspace));
+  }
+
+  async deleteRecord(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind !== 'run') return;
+    const r = node.record;
+    if (!isFinal(r.status)) { void vscode.window.showWarningMessage('CubeLab: stop the run before deleting its record.'); return; }
+    const ok = await vscode.window.showWarningMessage(`Delete the record and log of run ${r.runId}? Its outputs stay where they are.`, { modal: true }, 'Delete');
+    if (ok !== 'Delete') return;
+    await this.service.supervisorFor(node.storeRoot).store.delete(r.runId);
+    this.view.tree.refresh();
+  }
+
+  /** After a reload: each re-attached run gets a terminal again (the end of its stored log, then live lines). */
+  async reattach(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    // Only when some folder has an unfinished run this window does not follow (the runner bundle loads then).
+    let open = false;
+    for (const root of this.service.storeRoots()) {
+      const { runs } = await new RunStore(root).list();
+      if (runs.some((r) => !isFinal(r.status) && !this.service.isActiveHere(r.runId))) { open = true; break; }
+    }
+    if (!open) return;
+    const terminals = new Map<string, RunTerminal>();
+    await this.service.attachAll((root: string, record: RunRecord) => {
+      const term = new RunTerminal(() => undefined, () => undefined); // closing the view does not stop the run
+      for (const l of logTail(path.join(root, record.runId, 'run.log'))) term.line(l.text, l.stream);
+      term.info(`CubeLab: re-attached to run ${record.runId}; following it on ${record.target.name}.`);
+      terminals.set(record.runId, term);
+      const terminal = vscode.window.createTerminal({ name: `${record.task} (re-attached)`, pty: term, iconPath: new vscode.ThemeIcon('debug-disconnect') });
+      // Back where the run's task terminal was before the reload, without taking the focus.
+      terminal.show(true);
+      this.context.subscriptions.push(terminal);
+      return {
+        line: (t, s) => term.line(t, s),
+        info: (t) => {
+          term.info(t);
+          // The run ended (or could not be re-attached): say so in its terminal, which stays open to read.
+          if (/^CubeLab could not re-attach/.test(t)) term.info('This terminal shows the stored log only.');
+        },
+      };
+    });
+    this.view.changed();
+  }
+
+  dispose(): void { for (const d of this.disposables) d.dispose(); }
+}
+
+/** Registers everything runs need; cheap: nothing here loads dockerode or reads the disk synchronously. */
+export function registerRuns(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, output: vscode.OutputChannel): RunCommands {
+  const c = new RunCommands(context, client, output);
+  const uriArg = (a: unknown): vscode.Uri | string | undefined => (a instanceof vscode.Uri || typeof a === 'string' ? a : undefined);
+  context.subscriptions.push(
+    c,
+    vscode.window.registerTreeDataProvider('cubelab.runs', c.view.tree),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, c.provider()),
+    vscode.commands.registerCommand('cubelab.runTask', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined)),
+    vscode.commands.registerCommand('cubelab.runTaskWithOverrides', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined, true)),
+    vscode.commands.registerCommand('cubelab.configureCube', (m?: unknown, t?: unknown) => c.configure(uriArg(m), typeof t === 'string' ? t : undefined)),
+    vscode.commands.registerCommand('cubelab.stopRun', (n?: RunsNode) => c.stopNode(n)),
+    vscode.commands.registerCommand('cubelab.showRunLog', (n?: RunsNode) => c.showLogNode(n)),
+    vscode.commands.registerCommand('cubelab.rerun', (n?: RunsNode) => c.rerun(n)),
+    vscode.commands.registerCommand('cubelab.revealRunOutputs', (n?: RunsNode) => c.revealOutputs(n)),
+    vscode.commands.registerCommand('cubelab.deleteRun', (n?: RunsNode) => c.deleteRecord(n)),
+    vscode.commands.registerCommand('cubelab.refreshRuns', () => c.view.tree.refresh()),
+  );
+  // After activation returns: look for runs a previous window left running.
+  setTimeout(() => void c.reattach(), 0);
+  // Runs another window followed until it closed are taken over (their lock goes stale).
+  const retake = setInterval(() => { if (vscode.workspace.isTrusted) void c.reattach(); }, 45_000);
+  context.subscriptions.push({ dispose: () => clearInterval(retake) });
+  return c;
+}
