@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEndpoint, type EndpointHandle } from '../../client/src/endpoint/index';
+import { startEndpoint, type EndpointHandle, type EndpointOptions } from '../../client/src/endpoint/index';
 
 export const PYTHON = '/usr/bin/python3';
 export const CLIENTS = join(__dirname, 'clients');
@@ -18,12 +18,12 @@ interface TestContext {
   after(fn: () => void | Promise<void>): void;
 }
 
-export async function startTestEndpoint(t: TestContext, options: { historyBatch?: number } = {}): Promise<{ endpoint: EndpointHandle; root: string; parent: string; logs: string[] }> {
+export async function startTestEndpoint(t: TestContext, options: Partial<Omit<EndpointOptions, 'storagePath' | 'port' | 'log'>> = {}): Promise<{ endpoint: EndpointHandle; root: string; parent: string; logs: string[] }> {
   // The storage sits alone in its own folder, so a test can see that nothing lands beside it.
   const parent = mkdtempSync(join(tmpdir(), 'cubelab-endpoint-'));
   const root = join(parent, 'event_storage');
   const logs: string[] = [];
-  const endpoint = await startEndpoint({ storagePath: root, port: 0, historyBatch: options.historyBatch, log: (l) => logs.push(l) });
+  const endpoint = await startEndpoint({ ...options, storagePath: root, port: 0, log: (l) => logs.push(l) });
   t.after(async () => {
     await endpoint.close();
     rmSync(parent, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as EndpointModule from './index';
+import { DEFAULT_ALLOWED_ORIGINS } from './origins';
 
 type Endpoint = EndpointModule.EndpointHandle;
 
@@ -22,6 +23,7 @@ function loadEndpointModule(extensionPath: string): typeof EndpointModule {
 interface EndpointSettings {
   port: number;
   storagePath: string;
+  allowedOrigins: string[];
 }
 
 /** The settings, the storage resolved against the first workspace folder (default `event_storage`). */
@@ -29,10 +31,13 @@ function readSettings(): EndpointSettings | string {
   const config = vscode.workspace.getConfiguration('cubelab.endpoint');
   const port = config.get<number>('port', 5002);
   const configured = config.get<string>('storagePath', '').trim();
+  // The package.json default is the list MLboard's frontend is usually served from (origins.ts).
+  const origins = config.get<unknown>('allowedOrigins');
+  const allowedOrigins = Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [...DEFAULT_ALLOWED_ORIGINS];
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (path.isAbsolute(configured)) return { port, storagePath: configured };
+  if (path.isAbsolute(configured)) return { port, storagePath: configured, allowedOrigins };
   if (!folder || folder.uri.scheme !== 'file') return 'open a folder, or set cubelab.endpoint.storagePath to an absolute path';
-  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage') };
+  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage'), allowedOrigins };
 }
 
 export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
@@ -56,7 +61,7 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
     }
     try {
       const mod = loadEndpointModule(context.extensionPath);
-      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, log });
+      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, log });
       const url = running.url;
       void vscode.window.showInformationMessage(
         `CubeLab: MLboard-compatible endpoint at ${url} (websocket and REST), writing to ${running.storagePath}. Point an MLgym run's websocket and REST endpoints at it.`,

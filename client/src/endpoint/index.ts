@@ -4,6 +4,7 @@
  * socket.io, and the tests import it directly.
  */
 export { startEndpoint, isLocalRequest, type EndpointHandle, type EndpointOptions } from './server';
+export { DEFAULT_ALLOWED_ORIGINS, normalizeOrigin, OriginPolicy } from './origins';
 export { RoomLogs, STORED_EVENT_TYPES, type WireEvent } from './roomLogs';
 export { storagePath, isPlainName, UnsafePathError } from './safePath';
 export { pythonJsonDumps } from './pythonJson';

@@ -2,8 +2,9 @@
  * The MLboard-compatible endpoint: one HTTP server on 127.0.0.1 serving both MLboard's websocket
  * (socket.io, Engine.IO v4 / Socket.IO v5 protocol, which python-socketio 5.x speaks) and its REST routes,
  * over one event storage folder. An MLgym run points both its websocket and REST endpoints at it.
- * Requests from a browser page of another origin, or naming another host (DNS rebinding), are refused:
- * the endpoint writes files, and only local clients should reach it.
+ * Browser pages of the allowed origins (MLboard's frontend) get CORS headers on socket.io's polling transport;
+ * pages of other origins, and requests naming another host (DNS rebinding), are refused (origins.ts): the
+ * endpoint writes files, and only local clients should reach it.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { Server } from 'socket.io';
 import { handleRest } from './restRoutes';
 import { RoomLogs } from './roomLogs';
 import { attachProtocol, type ProtocolStats } from './socketProtocol';
+import { DEFAULT_ALLOWED_ORIGINS, OriginPolicy } from './origins';
 
 export interface EndpointOptions {
   storagePath: string;
@@ -20,6 +22,11 @@ export interface EndpointOptions {
   /** Events per history message on join. */
   historyBatch?: number;
   maxBodyBytes?: number;
+  /**
+   * Browser origins allowed to use the endpoint (`scheme://host[:port]`), e.g. where MLboard's frontend is
+   * served; default DEFAULT_ALLOWED_ORIGINS. Local programs (no Origin header) are always allowed.
+   */
+  allowedOrigins?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -32,23 +39,9 @@ export interface EndpointHandle {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-function hostnameOf(hostHeader: string): string {
-  return hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0];
-}
-
-/** Only local clients: Host must be a loopback name, and a browser Origin (if any) a loopback page. */
-export function isLocalRequest(req: IncomingMessage): boolean {
-  const host = req.headers.host;
-  if (!host || !LOOPBACK.has(hostnameOf(host).toLowerCase())) return false;
-  const origin = req.headers.origin;
-  if (origin === undefined || origin === 'null') return origin === undefined;
-  try {
-    return LOOPBACK.has(new URL(origin).hostname.toLowerCase());
-  } catch {
-    return false;
-  }
+/** Whether a request may use the endpoint under the default origin policy (a local program, or an allowed page). */
+export function isLocalRequest(req: IncomingMessage, allowedOrigins: readonly string[] = DEFAULT_ALLOWED_ORIGINS, port = 0): boolean {
+  return new OriginPolicy(allowedOrigins, port).check(req).allowed;
 }
 
 export async function startEndpoint(options: EndpointOptions): Promise<EndpointHandle> {
@@ -56,12 +49,15 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
   mkdirSync(root, { recursive: true });
   const log = options.log ?? (() => undefined);
   const logs = new RoomLogs(root);
+  const origins = new OriginPolicy(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS, options.port);
+  for (const o of origins.ignored) log(`Ignored allowed origin ${JSON.stringify(o)}: not an http(s) origin (scheme://host[:port]).`);
   const http: HttpServer = createServer((req, res) => {
     // socket.io answers its own path before this listener runs.
     if (req.url?.startsWith('/socket.io/')) return;
-    if (!isLocalRequest(req)) {
+    const verdict = origins.check(req);
+    if (!verdict.allowed) {
       res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ detail: 'only local clients may use this endpoint' }));
+      res.end(JSON.stringify({ detail: verdict.reason }));
       return;
     }
     void handleRest(req, res, root, { maxBodyBytes: options.maxBodyBytes, log });
@@ -70,7 +66,15 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
     serveClient: false,
     // MLboard allows 100 GB messages; a checkpoint never travels over the socket at HEAD, events are small.
     maxHttpBufferSize: 100 * 1024 * 1024,
-    allowRequest: (req, callback) => callback(null, isLocalRequest(req)),
+    // The polling transport of a page (MLboard's frontend) is a cross-origin XHR: without these headers the
+    // browser drops the handshake. The websocket transport and local programs send no preflight; every
+    // handshake still passes allowRequest, which refuses other origins and non-loopback Host names.
+    cors: { origin: (origin, callback) => callback(null, origins.allowsOrigin(origin)), methods: ['GET', 'POST'] },
+    allowRequest: (req, callback) => {
+      const verdict = origins.check(req);
+      if (!verdict.allowed) log(`Refused a socket.io handshake: ${verdict.reason}.`);
+      callback(verdict.allowed ? null : 'Forbidden', verdict.allowed);
+    },
   });
   const stats = attachProtocol(io, logs, { historyBatch: options.historyBatch, log });
 
@@ -83,7 +87,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
   });
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  log(`MLboard-compatible endpoint on http://127.0.0.1:${port}, event storage ${root}`);
+  origins.setPort(port);
+  log(`MLboard-compatible endpoint on http://127.0.0.1:${port}, event storage ${root}; browser pages allowed from ${origins.origins.join(', ') || 'no origin'}`);
   let closed: Promise<void> | undefined;
   return {
     port,
