@@ -60,7 +60,7 @@ export async function startPageHarness(): Promise<PageHarness> {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`${origin}/`);
-      await page.waitForFunction('typeof window.io === "function" && typeof window.socketRun === "function"');
+      await page.waitForFunction('typeof window.io === "function" && typeof window.socketRun === "function" && typeof window.restRun === "function"');
       return { page, errors };
     },
     close: async () => {
@@ -119,7 +119,47 @@ window.socketRun = (endpoint, gs, options) => new Promise((resolve) => {
     else run.eventIds.push(msg.event_id);
   });
 });
+
+// Each request as MLboard's frontend makes it (axios: a GET with Accept, no credentials); binary bodies as base64.
+window.restRun = async (base, requests) => {
+  const out = [];
+  for (const r of requests) {
+    try {
+      const res = await fetch(base + r.path, { method: r.method || 'GET', headers: r.headers || { Accept: 'application/json, text/plain, */*' }, body: r.body });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      let text = '';
+      for (const b of bytes) text += String.fromCharCode(b);
+      out.push({ path: r.path, status: res.status, contentType: res.headers.get('content-type'), base64: btoa(text) });
+    } catch (e) {
+      out.push({ path: r.path, error: String(e) });
+    }
+  }
+  return out;
+};
 `;
+
+export interface RestRequest {
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface RestResult {
+  path: string;
+  status?: number;
+  contentType?: string | null;
+  base64?: string;
+  /** The page could not read the response (CORS failure, refused connection). */
+  error?: string;
+}
+
+/** Runs `requests` in the page with fetch, one after the other. */
+export function restInPage(page: Page, base: string, requests: RestRequest[]): Promise<RestResult[]> {
+  return page.evaluate(`window.restRun(${JSON.stringify(base)}, ${JSON.stringify(requests)})`) as Promise<RestResult[]>;
+}
+
+export const bodyText = (r: RestResult): string => Buffer.from(r.base64 ?? '', 'base64').toString('utf8');
 
 export function socketInPage(page: Page, endpoint: string, gs: string, options: { transports?: string[]; auth?: Record<string, string> } = {}): Promise<SocketRun> {
   return page.evaluate(`window.socketRun(${JSON.stringify(endpoint)}, ${JSON.stringify(gs)}, ${JSON.stringify(options)})`) as Promise<SocketRun>;

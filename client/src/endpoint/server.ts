@@ -2,9 +2,9 @@
  * The MLboard-compatible endpoint: one HTTP server on 127.0.0.1 serving both MLboard's websocket
  * (socket.io, Engine.IO v4 / Socket.IO v5 protocol, which python-socketio 5.x speaks) and its REST routes,
  * over one event storage folder. An MLgym run points both its websocket and REST endpoints at it.
- * Browser pages of the allowed origins (MLboard's frontend) get CORS headers on socket.io's polling transport;
- * pages of other origins, and requests naming another host (DNS rebinding), are refused (origins.ts): the
- * endpoint writes files, and only local clients should reach it.
+ * Browser pages of the allowed origins (MLboard's frontend) get CORS headers on socket.io's polling transport
+ * and on REST, preflights included (cors.ts); pages of other origins, and requests naming another host (DNS
+ * rebinding), are refused (origins.ts): the endpoint writes files, and only local clients should reach it.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { handleRest } from './restRoutes';
 import { RoomLogs } from './roomLogs';
 import { attachProtocol, type ProtocolStats } from './socketProtocol';
 import { DEFAULT_ALLOWED_ORIGINS, OriginPolicy } from './origins';
+import { answerPreflight, isPreflight, setCorsHeaders } from './cors';
 
 export interface EndpointOptions {
   storagePath: string;
@@ -60,6 +61,15 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       res.end(JSON.stringify({ detail: verdict.reason }));
       return;
     }
+    if (isPreflight(req)) {
+      if (verdict.cors) answerPreflight(req, res, verdict.cors);
+      else {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: 'a preflight from a page that is not of an allowed origin' }));
+      }
+      return;
+    }
+    if (verdict.cors) setCorsHeaders(res, verdict.cors);
     void handleRest(req, res, root, { maxBodyBytes: options.maxBodyBytes, log });
   });
   const io = new Server(http, {
