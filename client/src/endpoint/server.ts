@@ -15,6 +15,7 @@ import { RoomLogs } from './roomLogs';
 import { attachProtocol, type ProtocolStats } from './socketProtocol';
 import { DEFAULT_ALLOWED_ORIGINS, OriginPolicy } from './origins';
 import { answerPreflight, isPreflight, setCorsHeaders } from './cors';
+import { pythonJsonParser } from './socketParser';
 
 export interface EndpointOptions {
   storagePath: string;
@@ -74,6 +75,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
   });
   const io = new Server(http, {
     serveClient: false,
+    // Reads what clients send as Python's json does (NaN, whole floats, big ints), so the log is MLboard's.
+    parser: pythonJsonParser,
     // MLboard allows 100 GB messages; a checkpoint never travels over the socket at HEAD, events are small.
     maxHttpBufferSize: 100 * 1024 * 1024,
     // The polling transport of a page (MLboard's frontend) is a cross-origin XHR: without these headers the
