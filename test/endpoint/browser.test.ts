@@ -51,6 +51,7 @@ const FRONTEND_ROUTES = [
   `/grid_searches/${GS}/0/experiment_config`, // experiment page
   `/checkpoint_list/${GS}/0`, // experiment page: checkpoints
   `/checkpoints/${GS}/0/1/model.pickle`, // experiment page: download of a checkpoint file
+  `/model-card/${GS}/0`, // experiment page (environment) and model card page
 ];
 
 function byPath(results: RestResult[]): Map<string, RestResult> {
@@ -117,6 +118,16 @@ test('REST from an allowed page origin: every route MLboard\'s frontend calls, c
   assert.deepEqual(JSON.parse(bodyText(got.get(FRONTEND_ROUTES[2])!)), EXP_CONFIG);
   assert.deepEqual(JSON.parse(bodyText(got.get(FRONTEND_ROUTES[3])!)), [{ experiment_id: '0', epoch: '1', checkpoints: ['model.pickle'] }]);
   assert.deepEqual(Buffer.from(got.get(FRONTEND_ROUTES[4])!.base64!, 'base64'), model);
+  // What ModelCard.tsx and EnvironmentDetails.tsx read from the card.
+  const card = JSON.parse(bodyText(got.get(FRONTEND_ROUTES[5])!)) as {
+    model_details: Record<string, unknown>; training_details: Record<string, unknown>; eval_details: unknown; dataset_details: unknown;
+    pipeline_details: Record<string, unknown>; experiment_environment: { system_env: Record<string, unknown>; carbon_footprint: unknown; entry_point_cmd: unknown };
+  };
+  assert.equal(card.model_details.model_description, 'a small net');
+  assert.equal(card.model_details.grid_search_id, GS);
+  assert.deepEqual(card.training_details, { hyperparams: { optimizer: { lr: 0.1 } }, loss_func: null, optimizer: 'ADAM' });
+  assert.equal(card.experiment_environment.system_env.platform, 'Linux');
+  assert.deepEqual(Object.keys(card.pipeline_details), ['optimizer']);
 
   // Errors are readable too (the frontend shows "No checkpoints available" on a failed status).
   const [missing] = await restInPage(page, endpoint.url, [{ path: `/grid_searches/${GS}/9/experiment_config` }]);

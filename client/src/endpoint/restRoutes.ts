@@ -1,7 +1,8 @@
 /**
  * MLboard's REST routes (docs/mlgym.md §3.5) over the event storage folder layout (docs/mlgym.md §3.1), for what
  * an MLgym run calls: PUT of the grid search / run / experiment configs, checkpoint upload, list, download
- * and delete, the experiments list of a warm start, and the stored configs and system info.
+ * and delete, the experiments list of a warm start, and the stored configs and system info; and for what
+ * MLboard's frontend calls: the stored configs, checkpoint list and download, and the model card (mlboardCard.ts).
  * Every path segment must be a plain name inside the storage, else 403 as in MLboard. Departures from
  * MLboard, on purpose: a missing file is 404 (MLboard says 403), a checkpoint list without checkpoints is
  * `[]` (MLboard fails with 500), epochs are ordered numerically and `.zip` checkpoints are listed too.
@@ -11,6 +12,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listCheckpoints, readExperimentFolder, readGridSearchFolder } from '../events/storage';
 import { boundaryOf, parseMultipart } from './multipart';
+import { mlboardModelCard } from './mlboardCard';
 import { isPlainName, storagePath, UnsafePathError } from './safePath';
 
 export interface RestOptions {
@@ -215,6 +217,10 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
       await removeCheckpoint(root, gs, a, b, c);
       sendJson(res, 200, null);
+    } else if (route === 'model-card' && n === 3 && method === 'GET') {
+      const card = await mlboardModelCard(root, gs, a);
+      if (!card) throw new HttpError(404, `no experiment ${a} in grid search ${gs}`);
+      sendJson(res, 200, card);
     } else if (route === 'system-info' && n === 3 && method === 'GET') {
       await sendFile(res, storagePath(root, gs, a, 'system_info.json'), 'application/json');
     } else {
