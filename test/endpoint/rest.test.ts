@@ -83,13 +83,13 @@ test('checkpoints: upload (fetch FormData and Python requests), list, download a
   assert.deepEqual(readFileSync(join(root, GS, '0', '10', 'model.pickle')), model);
   assert.deepEqual(readFileSync(join(root, GS, '0', '2', 'lr_scheduler.pickle')), optimizer);
 
-  // Newest epoch first, numerically (MLboard sorts the strings: "2" before "10").
+  // MLboard's order: the paths sorted as strings, in reverse ("2" before "10").
   assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/0`)).json(), [
-    { experiment_id: '0', epoch: '10', checkpoints: ['model.pickle', 'optimizer.pickle'] },
-    { experiment_id: '0', epoch: '2', checkpoints: ['checkpoint_rank_0.zip', 'lr_scheduler.pickle'] },
+    { experiment_id: '0', epoch: '2', checkpoints: ['lr_scheduler.pickle', 'checkpoint_rank_0.zip'] },
+    { experiment_id: '0', epoch: '10', checkpoints: ['optimizer.pickle', 'model.pickle'] },
   ]);
   assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/0/2`)).json(), [
-    { experiment_id: '0', epoch: '2', checkpoints: ['checkpoint_rank_0.zip', 'lr_scheduler.pickle'] },
+    { experiment_id: '0', epoch: '2', checkpoints: ['lr_scheduler.pickle', 'checkpoint_rank_0.zip'] },
   ]);
   assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/1`)).json(), []);
 
@@ -106,6 +106,32 @@ test('checkpoints: upload (fetch FormData and Python requests), list, download a
   assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/2`, { method: 'DELETE' })).status, 200);
   assert.equal(existsSync(join(root, GS, '0', '2')), false);
   assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/2`, { method: 'DELETE' })).status, 404);
+});
+
+test('checkpoint_list in the order of MLboard\'s REST server: paths sorted as strings, in reverse; one entry for a given epoch', async (t) => {
+  const { endpoint, root } = await startTestEndpoint(t);
+  const files: Record<string, string[]> = {
+    '0': ['model.pickle'], '1': ['model.pickle', 'optimizer.pickle'], '9': ['stateful_components.pickle', 'lr_scheduler.pickle', 'model.pickle', 'optimizer.pickle'],
+    '10': ['model.pickle', 'checkpoint_rank_1.zip', 'checkpoint_rank_0.zip', 'notes.txt'], '100': ['model.pickle'], '2': ['notes.txt'],
+  };
+  for (const [epoch, names] of Object.entries(files)) {
+    mkdirSync(join(root, GS, '3', epoch), { recursive: true });
+    for (const n of names) writeFileSync(join(root, GS, '3', epoch, n), 'x');
+  }
+  // What MLboard's get_checkpoint_list returns for this folder: sorted(relative paths, reverse=True), grouped by epoch.
+  assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/3`)).json(), [
+    { experiment_id: '3', epoch: '9', checkpoints: ['stateful_components.pickle', 'optimizer.pickle', 'model.pickle', 'lr_scheduler.pickle'] },
+    { experiment_id: '3', epoch: '100', checkpoints: ['model.pickle'] },
+    { experiment_id: '3', epoch: '10', checkpoints: ['model.pickle', 'checkpoint_rank_1.zip', 'checkpoint_rank_0.zip'] },
+    { experiment_id: '3', epoch: '1', checkpoints: ['optimizer.pickle', 'model.pickle'] },
+    { experiment_id: '3', epoch: '0', checkpoints: ['model.pickle'] },
+  ]);
+  // get_checkpoint_dict_epoch: always one entry, with the epoch as asked.
+  assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/3/10`)).json(), [
+    { experiment_id: '3', epoch: '10', checkpoints: ['model.pickle', 'checkpoint_rank_1.zip', 'checkpoint_rank_0.zip'] },
+  ]);
+  assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/3/2`)).json(), [{ experiment_id: '3', epoch: '2', checkpoints: [] }]);
+  assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/3/7`)).json(), [{ experiment_id: '3', epoch: '7', checkpoints: [] }]);
 });
 
 test('the experiments list of a warm start: ids, last checkpoint epoch (numeric) and configs', async (t) => {

@@ -5,7 +5,7 @@
  * MLboard's frontend calls: the stored configs, checkpoint list and download, and the model card (mlboardCard.ts).
  * Every path segment must be a plain name inside the storage, else 403 as in MLboard. Departures from
  * MLboard, on purpose: a missing file is 404 (MLboard says 403), a checkpoint list without checkpoints is
- * `[]` (MLboard fails with 500), epochs are ordered numerically and `.zip` checkpoints are listed too.
+ * `[]` (MLboard fails with 500) and `.zip` checkpoints are listed too (as MLboard's newer code does).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
@@ -114,13 +114,43 @@ async function experimentsList(root: string, gs: string): Promise<unknown[]> {
   return out;
 }
 
-async function checkpointList(root: string, gs: string, exp: string, epoch?: string): Promise<unknown[]> {
+/** Python's string order (by code point; JavaScript's `<` compares UTF-16 units, which differs past U+FFFF). */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let k = 0; k < Math.min(x.length, y.length); k++) {
+    const d = (x[k].codePointAt(0) ?? 0) - (y[k].codePointAt(0) ?? 0);
+    if (d) return d;
+  }
+  return x.length - y.length;
+}
+
+interface CheckpointEntry {
+  experiment_id: string;
+  epoch: string;
+  checkpoints: string[];
+}
+
+/**
+ * MLboard's `get_checkpoint_list`: the checkpoint files' paths `<epoch>/<file>` sorted in reverse string
+ * order (so epoch "9" comes before "10", and "10" before "1"; files in reverse name order too), grouped by
+ * epoch as they come. With `epoch`, `get_checkpoint_dict_epoch`: one entry, the epoch as given, even without
+ * files. Checkpoint files are `*.pickle` and, as in MLboard's newer code ([D]), `*.zip`.
+ */
+async function checkpointList(root: string, gs: string, exp: string, epoch?: string): Promise<CheckpointEntry[]> {
   const dir = storagePath(root, gs, exp);
-  const all = await listCheckpoints(dir);
-  const chosen = epoch === undefined ? all : all.filter((c) => String(c.epoch) === epoch || basename(c.dir) === epoch);
-  return chosen
-    .reverse()
-    .map((c) => ({ experiment_id: exp, epoch: String(c.epoch), checkpoints: c.files.filter((f) => CHECKPOINT_FILES.test(f)) }));
+  const folders = await listCheckpoints(dir);
+  const chosen = epoch === undefined ? folders : folders.filter((c) => basename(c.dir) === epoch);
+  const paths = chosen.flatMap((c) => c.files.filter((f) => CHECKPOINT_FILES.test(f)).map((f) => ({ epoch: basename(c.dir), file: f, key: `${basename(c.dir)}/${f}` })));
+  paths.sort((a, b) => compareCodePoints(b.key, a.key));
+  if (epoch !== undefined) return [{ experiment_id: exp, epoch, checkpoints: paths.map((p) => p.file) }];
+  const out: CheckpointEntry[] = [];
+  for (const p of paths) {
+    const last = out[out.length - 1];
+    if (last && last.epoch === p.epoch) last.checkpoints.push(p.file);
+    else out.push({ experiment_id: exp, epoch: p.epoch, checkpoints: [p.file] });
+  }
+  return out;
 }
 
 async function removeCheckpoint(root: string, gs: string, exp: string, epoch: string, resource?: string): Promise<void> {
