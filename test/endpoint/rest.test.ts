@@ -55,7 +55,7 @@ test('PUT of configs lands in the standard layout, and GET streams them back', a
 
   const bad = await fetch(`${endpoint.url}/grid_searches/${GS}/run_config.yml`, { method: 'PUT', body: '{"file_format": "YAML"}' });
   assert.equal(bad.status, 422);
-  assert.equal((await fetch(`${endpoint.url}/grid_searches/${GS}/validation_strategy_config`)).status, 404);
+  assert.equal((await fetch(`${endpoint.url}/grid_searches/${GS}/validation_strategy_config`)).status, 403, 'a missing file: 403, as MLboard answers');
   assert.equal((await fetch(`${endpoint.url}/no_such_route`)).status, 404);
 });
 
@@ -91,13 +91,13 @@ test('checkpoints: upload (fetch FormData and Python requests), list, download a
   assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/0/2`)).json(), [
     { experiment_id: '0', epoch: '2', checkpoints: ['lr_scheduler.pickle', 'checkpoint_rank_0.zip'] },
   ]);
-  assert.deepEqual(await (await fetch(`${endpoint.url}/checkpoint_list/${GS}/1`)).json(), []);
+  assert.equal((await fetch(`${endpoint.url}/checkpoint_list/${GS}/1`)).status, 500, 'no checkpoints: 500, as MLboard answers');
 
   const down = await fetch(`${endpoint.url}/checkpoints/${GS}/0/10/model.pickle`);
   assert.equal(down.status, 200);
   assert.equal(down.headers.get('content-type'), 'application/octet-stream');
   assert.deepEqual(Buffer.from(await down.arrayBuffer()), model);
-  assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/10/stateful_components.pickle`)).status, 404);
+  assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/10/stateful_components.pickle`)).status, 403);
 
   assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/10/model.pickle`, { method: 'DELETE' })).status, 200);
   assert.deepEqual(readdirSync(join(root, GS, '0', '10')), ['optimizer.pickle']);
@@ -138,17 +138,58 @@ test('the experiments list of a warm start: ids, last checkpoint epoch (numeric)
   const { endpoint, root } = await startTestEndpoint(t);
   for (const id of [0, 1, 2, 10]) await putConfig(endpoint.url, `${GS}/${id}/experiment_config.json`, JSON.stringify({ id, lr: id / 10 }), 'JSON');
   for (const epoch of [2, 10, 9]) mkdirSync(join(root, GS, '0', String(epoch)), { recursive: true });
-  writeFileSync(join(root, GS, '2', 'experiment_config.json'), '{broken');
   mkdirSync(join(root, GS, '1', '0'));
   const res = await fetch(`${endpoint.url}/grid_searches/${GS}/experiments`);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), [
     { experiment_id: 0, last_checkpoint_id: 10, experiment_config: { id: 0, lr: 0 } },
     { experiment_id: 1, last_checkpoint_id: 0, experiment_config: { id: 1, lr: 0.1 } },
-    { experiment_id: 2, last_checkpoint_id: -1, experiment_config: {} },
+    { experiment_id: 2, last_checkpoint_id: -1, experiment_config: { id: 2, lr: 0.2 } },
     { experiment_id: 10, last_checkpoint_id: -1, experiment_config: { id: 10, lr: 1 } },
   ]);
-  assert.equal((await fetch(`${endpoint.url}/grid_searches/1999-01-01--00-00-00/experiments`)).status, 404);
+  // As MLboard: an unreadable experiment_config.json fails the list (500), an unknown grid search has no experiments.
+  writeFileSync(join(root, GS, '2', 'experiment_config.json'), '{broken');
+  assert.equal((await fetch(`${endpoint.url}/grid_searches/${GS}/experiments`)).status, 500);
+  const none = await fetch(`${endpoint.url}/grid_searches/1999-01-01--00-00-00/experiments`);
+  assert.equal(none.status, 200);
+  assert.deepEqual(await none.json(), []);
+});
+
+test('status codes as MLboard\'s REST server answers them: missing files, no checkpoints, unknown grid search, other methods', async (t) => {
+  const { endpoint, root } = await startTestEndpoint(t);
+  mkdirSync(join(root, GS, '0', '1'), { recursive: true });
+  writeFileSync(join(root, GS, '0', 'experiment_config.json'), '{}');
+  const codes: [string, string, number][] = [
+    // get_grid_config / get_experiment_config / get_checkpoint_resource: InvalidPathError "not found" -> 403.
+    ['GET', `/grid_searches/${GS}/run_config`, 403],
+    ['GET', `/grid_searches/${GS}/0/experiment_config_missing`, 403],
+    ['GET', `/checkpoints/${GS}/0/1/model.pickle`, 403],
+    // get_system_info catches only SystemInfoFetchError: the missing file is an unhandled error, 500.
+    ['GET', `/system-info/${GS}/0`, 500],
+    // get_checkpoint_list reads files[0] of an empty list: 500; one epoch is always one entry.
+    ['GET', `/checkpoint_list/${GS}/0`, 500],
+    ['GET', `/checkpoint_list/${GS}/0/1`, 200],
+    // get_experiment_statuses of a grid search without a folder: nothing globbed, [].
+    ['GET', '/grid_searches/1999-01-01--00-00-00/experiments', 200],
+    ['GET', `/grid_searches/${GS}/experiments`, 200],
+    // Deleting what is not there: FileNotFoundError -> 404.
+    ['DELETE', `/checkpoints/${GS}/0/7`, 404],
+    ['DELETE', `/checkpoints/${GS}/0/1/model.pickle`, 404],
+    // A route's path with another method: 405; no route: 404.
+    ['POST', `/grid_searches/${GS}/run_config`, 405],
+    ['DELETE', `/checkpoint_list/${GS}/0`, 405],
+    ['GET', `/checkpoints/${GS}/0/1`, 405],
+    ['PUT', `/model-card/${GS}/0`, 405],
+    ['OPTIONS', `/system-info/${GS}/0`, 405],
+    ['GET', `/checkpoint_list/${GS}`, 404],
+    ['GET', '/no_such_route', 404],
+  ];
+  for (const [method, path, status] of codes) {
+    const res = await rawRequest(endpoint.port, method, path);
+    assert.equal(res.status, status, `${method} ${path}: ${res.body}`);
+  }
+  const put = await rawRequest(endpoint.port, 'POST', `/grid_searches/${GS}/run_config`);
+  assert.deepEqual(JSON.parse(put.body), { detail: 'Method Not Allowed' });
 });
 
 test('paths outside the storage are refused with 403: .., %2e%2e, encoded separators, absolute paths, symlinks', async (t) => {
@@ -194,7 +235,7 @@ test('paths outside the storage are refused with 403: .., %2e%2e, encoded separa
   // Only local clients: a page of another origin, or another Host name (DNS rebinding), is refused.
   assert.equal((await rawRequest(endpoint.port, 'GET', `/checkpoint_list/${GS}/0`, { origin: 'https://evil.example' })).status, 403);
   assert.equal((await rawRequest(endpoint.port, 'GET', `/checkpoint_list/${GS}/0`, { host: 'evil.example' })).status, 403);
-  assert.equal((await rawRequest(endpoint.port, 'GET', `/checkpoint_list/${GS}/0`, { origin: `http://localhost:${endpoint.port}` })).status, 200);
+  assert.equal((await rawRequest(endpoint.port, 'GET', `/checkpoint_list/${GS}/0/1`, { origin: `http://localhost:${endpoint.port}` })).status, 200);
   assert.equal((await rawRequest(endpoint.port, 'GET', `/socket.io/?EIO=4&transport=polling`, { origin: 'https://evil.example' })).status, 403);
   assert.equal((await rawRequest(endpoint.port, 'GET', `/socket.io/?EIO=4&transport=polling`)).status, 200);
 });

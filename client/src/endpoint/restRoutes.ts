@@ -3,9 +3,13 @@
  * an MLgym run calls: PUT of the grid search / run / experiment configs, checkpoint upload, list, download
  * and delete, the experiments list of a warm start, and the stored configs and system info; and for what
  * MLboard's frontend calls: the stored configs, checkpoint list and download, and the model card (mlboardCard.ts).
- * Every path segment must be a plain name inside the storage, else 403 as in MLboard. Departures from
- * MLboard, on purpose: a missing file is 404 (MLboard says 403), a checkpoint list without checkpoints is
- * `[]` (MLboard fails with 500) and `.zip` checkpoints are listed too (as MLboard's newer code does).
+ * Every path segment must be a plain name inside the storage, else 403 as in MLboard. The status codes are
+ * MLboard's (`restful_api_server.py`, `data_access.py` at [M]): a missing config or checkpoint file is 403, a
+ * missing system_info.json and a checkpoint list without checkpoints are 500 (MLboard fails there), the
+ * experiments of an unknown grid search are `[]`, deleting what is not there is 404, another method on a
+ * route's path is 405. Departures, on purpose: `.zip` checkpoints are listed too (as MLboard's newer code
+ * does), and the model card of an unknown experiment is 404 (MLboard fails with 500 for any missing input;
+ * CubeLab's card is built from what there is).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
@@ -36,14 +40,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function sendFile(res: ServerResponse, path: string, contentType: string): Promise<void> {
+/** Streams a file; a missing one is answered as MLboard's route answers it (`missing`: status and detail). */
+async function sendFile(res: ServerResponse, path: string, contentType: string, missing: HttpError): Promise<void> {
   let size: number;
   try {
     const st = await fsp.stat(path);
     if (!st.isFile()) throw new Error('not a file');
     size = st.size;
   } catch {
-    throw new HttpError(404, 'not found');
+    throw missing;
   }
   res.writeHead(200, { 'content-type': contentType, 'content-length': size });
   await new Promise<void>((resolve, reject) => {
@@ -97,19 +102,24 @@ function rawTextContent(body: Buffer): string {
   return content;
 }
 
+/**
+ * MLboard's `get_experiment_statuses`: one entry per experiment folder, with its experiment_config.json
+ * (MLboard fails with 500 when one is missing or unreadable, and so does this; a warm start needs them) and
+ * the highest checkpointed epoch (numerically: MLboard's one-digit regex misses experiment 10 and epoch 10).
+ * A grid search without a folder has no experiments: `[]`, as in MLboard.
+ */
 async function experimentsList(root: string, gs: string): Promise<unknown[]> {
   const dir = storagePath(root, gs);
-  try {
-    if (!(await fsp.stat(dir)).isDirectory()) throw new Error();
-  } catch {
-    throw new HttpError(404, `no grid search ${gs}`);
-  }
   const folder = await readGridSearchFolder(dir);
   const out: unknown[] = [];
   for (const id of folder.experimentIds) {
     const exp = await readExperimentFolder(dir, id);
+    if (!exp.experimentConfig) {
+      const reason = exp.problems.find((p) => p.file.endsWith('experiment_config.json'))?.reason ?? 'missing';
+      throw new HttpError(500, `experiment ${id} of ${gs}: experiment_config.json ${reason}`);
+    }
     const last = exp.checkpoints.length ? exp.checkpoints[exp.checkpoints.length - 1].epoch : -1;
-    out.push({ experiment_id: Number(id), last_checkpoint_id: last, experiment_config: exp.experimentConfig ?? {} });
+    out.push({ experiment_id: Number(id), last_checkpoint_id: last, experiment_config: exp.experimentConfig });
   }
   return out;
 }
@@ -144,6 +154,8 @@ async function checkpointList(root: string, gs: string, exp: string, epoch?: str
   const paths = chosen.flatMap((c) => c.files.filter((f) => CHECKPOINT_FILES.test(f)).map((f) => ({ epoch: basename(c.dir), file: f, key: `${basename(c.dir)}/${f}` })));
   paths.sort((a, b) => compareCodePoints(b.key, a.key));
   if (epoch !== undefined) return [{ experiment_id: exp, epoch, checkpoints: paths.map((p) => p.file) }];
+  // MLboard reads the first of the files and fails with 500 when there is none; its frontend shows "No checkpoints available".
+  if (!paths.length) throw new HttpError(500, `no checkpoints of experiment ${exp} in ${gs}`);
   const out: CheckpointEntry[] = [];
   for (const p of paths) {
     const last = out[out.length - 1];
@@ -216,7 +228,17 @@ export function pathSegments(url: string): string[] {
   });
 }
 
-/** Handles one REST request (404 when it is none of MLboard's routes). */
+/** The methods of MLboard's routes for a path of `n` segments under `route` (none: no such route, 404). */
+function allowedMethods(route: string | undefined, n: number): string[] {
+  if (route === 'grid_searches' && (n === 3 || n === 4)) return ['GET', 'PUT'];
+  if (route === 'checkpoint_list' && (n === 3 || n === 4)) return ['GET'];
+  if (route === 'checkpoints' && n === 4) return ['POST', 'DELETE'];
+  if (route === 'checkpoints' && n === 5) return ['GET', 'POST', 'DELETE'];
+  if ((route === 'model-card' || route === 'system-info') && n === 3) return ['GET'];
+  return [];
+}
+
+/** Handles one REST request (404 when it is none of MLboard's routes, 405 for another method on one). */
 export async function handleRest(req: IncomingMessage, res: ServerResponse, root: string, options: RestOptions = {}): Promise<void> {
   const limit = options.maxBodyBytes ?? 2 * 1024 * 1024 * 1024;
   const method = req.method ?? 'GET';
@@ -227,9 +249,9 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     if (route === 'grid_searches' && n === 3 && a === 'experiments' && method === 'GET') {
       sendJson(res, 200, await experimentsList(root, gs));
     } else if (route === 'grid_searches' && n === 3 && method === 'GET') {
-      await sendFile(res, storagePath(root, gs, `${a}.yml`), 'application/yml');
+      await sendFile(res, storagePath(root, gs, `${a}.yml`), 'application/yml', new HttpError(403, `Provided invalid grid_search_id ${gs}`));
     } else if (route === 'grid_searches' && n === 4 && method === 'GET') {
-      await sendFile(res, storagePath(root, gs, a, `${b}.json`), 'application/json');
+      await sendFile(res, storagePath(root, gs, a, `${b}.json`), 'application/json', new HttpError(403, `Provided invalid grid_search_id ${gs}`));
     } else if (route === 'grid_searches' && (n === 3 || n === 4) && method === 'PUT') {
       const target = storagePath(root, ...seg.slice(1));
       const content = rawTextContent(await readBody(req, CONFIG_BODY_LIMIT));
@@ -239,8 +261,13 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     } else if (route === 'checkpoint_list' && (n === 3 || n === 4) && method === 'GET') {
       sendJson(res, 200, await checkpointList(root, gs, a, b));
     } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
-      await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream');
-    } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'POST') {
+      await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream', new HttpError(403, 'Provided invalid parameters for checkpoint resource.'));
+    } else if (route === 'checkpoints' && n === 4 && method === 'POST') {
+      await uploadCheckpoint(req, root, gs, a, b, c, limit);
+      options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
+      sendJson(res, 200, null);
+    } else if (route === 'checkpoints' && n === 5 && method === 'POST') {
+      // Earlier MLboard's upload route (resource in the path); MLboard at [M] answers it 405.
       await uploadCheckpoint(req, root, gs, a, b, c, limit);
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
@@ -252,9 +279,16 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
       if (!card) throw new HttpError(404, `no experiment ${a} in grid search ${gs}`);
       sendJson(res, 200, card);
     } else if (route === 'system-info' && n === 3 && method === 'GET') {
-      await sendFile(res, storagePath(root, gs, a, 'system_info.json'), 'application/json');
+      // MLboard's route catches only SystemInfoFetchError: the InvalidPathError of a missing file is a 500.
+      await sendFile(res, storagePath(root, gs, a, 'system_info.json'), 'application/json', new HttpError(500, `no system_info.json for experiment ${a} of ${gs}`));
     } else {
-      sendJson(res, 404, { detail: 'Not Found' });
+      const allowed = allowedMethods(route, n);
+      if (allowed.length) {
+        res.setHeader('allow', allowed.join(', '));
+        sendJson(res, 405, { detail: 'Method Not Allowed' });
+      } else {
+        sendJson(res, 404, { detail: 'Not Found' });
+      }
     }
   } catch (err) {
     if (res.headersSent) {
