@@ -1,9 +1,13 @@
 /**
- * The commands and settings of the MLboard-compatible endpoint: `cubelab.endpoint.start` / `.stop`, and
- * `cubelab.endpoint.enable` (off by default) to start it with the extension. The server itself (socket.io)
+ * The commands and settings of the MLboard-compatible endpoint: `cubelab.endpoint.start` / `.stop`,
+ * `cubelab.endpoint.enable` (off by default) to start it with the extension, `cubelab.endpoint.allowedOrigins`
+ * (browser pages that may use it), and `cubelab.endpoint.requireToken` (off by default) with
+ * `cubelab.endpoint.showToken`: the token is kept in VS Code's SecretStorage, never in settings, and handed to
+ * the endpoint as an option. The server itself (socket.io)
  * lives in dist/endpoint.js and is required only when it starts, so activation never loads it. It serves
  * 127.0.0.1 only and never runs in a restricted workspace: it writes files wherever its storage setting says.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -24,6 +28,19 @@ interface EndpointSettings {
   port: number;
   storagePath: string;
   allowedOrigins: string[];
+  requireToken: boolean;
+}
+
+/** SecretStorage key of the endpoint's token. */
+const TOKEN_KEY = 'cubelab.endpoint.token';
+
+/** The stored token, created (32 random bytes, base64url) when there is none or `regenerate` is set. */
+async function endpointToken(secrets: vscode.SecretStorage, regenerate = false): Promise<string> {
+  const existing = regenerate ? undefined : await secrets.get(TOKEN_KEY);
+  if (existing) return existing;
+  const token = randomBytes(32).toString('base64url');
+  await secrets.store(TOKEN_KEY, token);
+  return token;
 }
 
 /** The settings, the storage resolved against the first workspace folder (default `event_storage`). */
@@ -34,10 +51,11 @@ function readSettings(): EndpointSettings | string {
   // The package.json default is the list MLboard's frontend is usually served from (origins.ts).
   const origins = config.get<unknown>('allowedOrigins');
   const allowedOrigins = Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [...DEFAULT_ALLOWED_ORIGINS];
+  const requireToken = config.get<boolean>('requireToken', false) === true;
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (path.isAbsolute(configured)) return { port, storagePath: configured, allowedOrigins };
+  if (path.isAbsolute(configured)) return { port, storagePath: configured, allowedOrigins, requireToken };
   if (!folder || folder.uri.scheme !== 'file') return 'open a folder, or set cubelab.endpoint.storagePath to an absolute path';
-  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage'), allowedOrigins };
+  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage'), allowedOrigins, requireToken };
 }
 
 export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
@@ -61,7 +79,8 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
     }
     try {
       const mod = loadEndpointModule(context.extensionPath);
-      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, log });
+      const token = settings.requireToken ? await endpointToken(context.secrets) : undefined;
+      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, token, log });
       const url = running.url;
       void vscode.window.showInformationMessage(
         `CubeLab: MLboard-compatible endpoint at ${url} (websocket and REST), writing to ${running.storagePath}. Point an MLgym run's websocket and REST endpoints at it.`,
@@ -98,6 +117,26 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
       const was = running;
       await stop();
       if (was) void vscode.window.showInformationMessage('CubeLab: MLboard-compatible endpoint stopped.');
+    }),
+    vscode.commands.registerCommand('cubelab.endpoint.showToken', async () => {
+      const token = await endpointToken(context.secrets);
+      const on = vscode.workspace.getConfiguration('cubelab.endpoint').get<boolean>('requireToken', false);
+      const choice = await vscode.window.showInformationMessage(
+        `CubeLab: the MLboard-compatible endpoint's token is ${token} . Clients send it as "Authorization: Bearer <token>" (REST, socket.io) or socket.io auth {token}. ${on ? 'It is required (cubelab.endpoint.requireToken).' : 'It is not required: cubelab.endpoint.requireToken is off.'}`,
+        'Copy Token', 'Regenerate',
+      );
+      if (choice === 'Copy Token') await vscode.env.clipboard.writeText(token);
+      if (choice === 'Regenerate') {
+        const fresh = await endpointToken(context.secrets, true);
+        await vscode.env.clipboard.writeText(fresh);
+        void vscode.window.showInformationMessage('CubeLab: a new endpoint token is in the clipboard; the old one no longer works.');
+      }
+    }),
+    // A new token (this window or another) restarts a running endpoint that requires one.
+    context.secrets.onDidChange(async (e) => {
+      if (e.key !== TOKEN_KEY || !running || !vscode.workspace.getConfiguration('cubelab.endpoint').get<boolean>('requireToken', false)) return;
+      await stop();
+      await startOnce(false);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('cubelab.endpoint')) return;

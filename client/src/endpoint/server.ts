@@ -16,6 +16,7 @@ import { attachProtocol, type ProtocolStats } from './socketProtocol';
 import { DEFAULT_ALLOWED_ORIGINS, OriginPolicy } from './origins';
 import { answerPreflight, isPreflight, setCorsHeaders } from './cors';
 import { pythonJsonParser } from './socketParser';
+import { bearerToken, tokenMatches } from './token';
 
 export interface EndpointOptions {
   storagePath: string;
@@ -29,6 +30,11 @@ export interface EndpointOptions {
    * served; default DEFAULT_ALLOWED_ORIGINS. Local programs (no Origin header) are always allowed.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * When set, every REST request (preflights aside) and every socket.io connection must present it (token.ts):
+   * unmodified MLgym runs then cannot connect. Unset (the default): no credential is asked.
+   */
+  token?: string;
   log?: (line: string) => void;
 }
 
@@ -71,6 +77,11 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       return;
     }
     if (verdict.cors) setCorsHeaders(res, verdict.cors);
+    if (!tokenMatches(options.token, bearerToken(req.headers))) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="cubelab-endpoint"' });
+      res.end(JSON.stringify({ detail: 'this endpoint requires its token (Authorization: Bearer <token>)' }));
+      return;
+    }
     void handleRest(req, res, root, { maxBodyBytes: options.maxBodyBytes, log });
   });
   const io = new Server(http, {
@@ -89,6 +100,18 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       callback(verdict.allowed ? null : 'Forbidden', verdict.allowed);
     },
   });
+  if (options.token !== undefined) {
+    const token = options.token;
+    io.use((socket, next) => {
+      const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+      if (tokenMatches(token, auth?.token) || tokenMatches(token, bearerToken(socket.handshake.headers))) {
+        next();
+        return;
+      }
+      log('Refused a socket.io connection without the endpoint\'s token.');
+      next(new Error('this endpoint requires its token (socket.io auth {token} or Authorization: Bearer)'));
+    });
+  }
   const stats = attachProtocol(io, logs, { historyBatch: options.historyBatch, log });
 
   await new Promise<void>((resolvePromise, reject) => {
@@ -101,7 +124,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   origins.setPort(port);
-  log(`MLboard-compatible endpoint on http://127.0.0.1:${port}, event storage ${root}; browser pages allowed from ${origins.origins.join(', ') || 'no origin'}`);
+  log(`MLboard-compatible endpoint on http://127.0.0.1:${port}, event storage ${root}; browser pages allowed from ${origins.origins.join(', ') || 'no origin'}; ${options.token !== undefined ? 'token required' : 'no token'}`);
   let closed: Promise<void> | undefined;
   return {
     port,
