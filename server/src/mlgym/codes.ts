@@ -1,7 +1,9 @@
 /**
  * Every diagnostic code the MLgym checks emit, with its severity, in one table. Errors are what makes
- * MLgym raise; warnings are what it silently does differently from what the file suggests (or what only the
- * user's blueprint decides); info is advice.
+ * MLgym raise; warnings are what it silently does differently from what the file suggests (skips, ignores,
+ * iterates differently), or what only the user's blueprint decides; info is advice. Two warnings name a raise
+ * that is a defect of MLgym HEAD itself rather than of the file (`main-process-broken`,
+ * `validation-config-path`). Each check, the upstream line it rests on and its severity: docs/mlgym.md §7.1.
  */
 import type { Diagnostic, DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import { diag, type CodeDoc } from '../service/diagnostic';
@@ -12,6 +14,7 @@ export const MLGYM_CODES = {
   'missing-block': { severity: 'error', doc: 'A required top-level block of run_config is missing (KeyError).' },
   'missing-key': { severity: 'error', doc: 'A required key is missing (KeyError / TypeError).' },
   'unknown-key': { severity: 'error', doc: 'A key the dataclass does not accept (TypeError: unexpected keyword argument).' },
+  'ignored-key': { severity: 'warning', doc: 'A key MLgym never reads (next to run_configuration/environment type and config, in a requirement, a validation block or a post-processor entry): silently ignored.' },
   'wrong-type': { severity: 'error', doc: 'A value of a type MLgym cannot use.' },
   'warm-start-type': { severity: 'warning', doc: 'A run type other than `train` is a warm start.' },
   'environment-type': { severity: 'warning', doc: 'An environment type other than multiprocessing/accelerate runs as main_process.' },
@@ -40,13 +43,13 @@ export const MLGYM_CODES = {
   'missing-requirement': { severity: 'error', doc: 'A requirement slot the constructable reads is not given (KeyError).' },
   'unknown-component-name': { severity: 'error', doc: 'A `component_name` that names no component (raw KeyError).' },
   'requirement-cycle': { severity: 'error', doc: 'Components that require each other (MLgym recurses without end).' },
-  'unknown-split': { severity: 'error', doc: 'A split name the required component does not produce (KeyError).' },
-  'split-not-evaluated': { severity: 'error', doc: 'Early stopping monitors a split that is not evaluated.' },
+  'unknown-split': { severity: 'error', doc: 'A subscribed split, or ITERATOR_VIEW\'s applicable_split, that the component does not produce or receive (KeyError).' },
+  'split-not-evaluated': { severity: 'error', doc: 'Early stopping monitors a split that is not evaluated (BatchStateError).' },
   'applicable-split-not-evaluated': { severity: 'warning', doc: 'An applicable split that is not evaluated: the entry never applies.' },
-  'unused-split-key': { severity: 'warning', doc: 'A per-split setting for a split the component does not receive: never used.' },
-  'unknown-monitoring-key': { severity: 'error', doc: 'A `monitoring_key` that is no metric or loss tag.' },
-  'unknown-registry-key': { severity: 'error', doc: 'A loss, metric, post-processor, optimizer, scheduler, early-stopping or checkpointing key the registry does not know.' },
-  'dev-only-key': { severity: 'error', doc: 'A key only the dev branch of MLgym knows.' },
+  'unused-split-key': { severity: 'warning', doc: 'A per-split entry (split_configs source, applicable_splits, seeds, sampling_strategies, weigthed_sampling_split_name) for a split the component does not receive: MLgym skips it.' },
+  'unknown-monitoring-key': { severity: 'error', doc: 'A `monitoring_key` that is no metric or loss tag (BatchStateError).' },
+  'unknown-registry-key': { severity: 'error', doc: 'A loss, metric, post-processor, early-stopping or checkpointing key (ClassRegistryKeyNotFoundError), or an optimizer, scheduler or sampling-strategy key (KeyError), the registry does not know.' },
+  'dev-only-key': { severity: 'error', doc: 'A key only the dev branch of MLgym knows (ClassRegistryKeyNotFoundError at HEAD).' },
   'unknown-param': { severity: 'error', doc: 'A parameter the loss, metric or post-processor does not take (TypeError).' },
   'missing-param': { severity: 'error', doc: 'A parameter the loss, metric, post-processor or strategy requires.' },
   'model-card-param': { severity: 'info', doc: 'A field the model card needs.' },
@@ -57,7 +60,8 @@ export const MLGYM_CODES = {
   'hf-warmup': { severity: 'warning', doc: '`num_warmup_steps > 0` with the hugging_face_scheduler.' },
   // sweeps
   'sweep-type': { severity: 'error', doc: 'A sweep other than `absolute` (NotImplementedError).' },
-  'sweep-values': { severity: 'error', doc: 'A sweep without a `values` list.' },
+  'sweep-values': { severity: 'error', doc: 'A sweep without `values` (KeyError), or with values MLgym cannot iterate (TypeError).' },
+  'sweep-values-not-list': { severity: 'warning', doc: '`values` is a string or a mapping: MLgym sweeps over its characters or its keys.' },
   'sweep-empty': { severity: 'warning', doc: 'A sweep with no values: the grid has no experiment.' },
   'sweep-extra-key': { severity: 'warning', doc: 'Keys of a sweep node other than `sweep`/`values` are dropped.' },
   'sweep-in-list': { severity: 'warning', doc: 'A sweep inside a list is not expanded.' },
@@ -69,7 +73,7 @@ export const MLGYM_CODES = {
   // CV / nested CV validation-strategy configs
   'cv-mode': { severity: 'error', doc: 'The first key of a validation config is no ValidationMode name.' },
   'cv-broken': { severity: 'warning', doc: 'CV / nested CV cannot start end-to-end from run_config at HEAD.' },
-  'cv-key': { severity: 'error', doc: 'A CV config key that is missing or unknown.' },
+  'cv-key': { severity: 'error', doc: 'A CV `config` key that is missing or unknown (TypeError), or an `iterator_key` that is no name.' },
 } as const satisfies Record<string, CodeDoc>;
 
 export type MlgymCode = keyof typeof MLGYM_CODES;

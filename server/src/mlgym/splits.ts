@@ -73,11 +73,14 @@ export class SplitAnalysis {
         return out;
       }
       case 'splitted': {
+        // get_splitted_iterators splits only the splits it receives; a split_configs entry for any other
+        // name is skipped, so its new splits do not exist ([M] data_handling/postprocessors/factory.py L164–169).
         const inp = this.input(b);
         const sc = c.split_configs;
         if (!inp || !isPlainObject(sc) || hasSweep(sc)) return undefined;
         const out = new Set(inp);
-        for (const v of Object.values(sc)) {
+        for (const [src, v] of Object.entries(sc)) {
+          if (!inp.has(src)) continue;
           if (!isPlainObject(v) || hasSweep(v)) return undefined;
           for (const k of Object.keys(v)) out.add(k);
         }
@@ -94,8 +97,12 @@ export class SplitAnalysis {
       case 'subscribed':
         return this.input(b);
       case 'applicable': {
+        // The received splits filtered by applicable_splits; a name never received is skipped
+        // ([M] blueprints/constructables.py L250, L266).
         const a = strs(c.applicable_splits);
-        return a ? new Set(a) : undefined;
+        if (!a) return undefined;
+        const inp = this.input(b);
+        return new Set(inp ? a.filter((s) => inp.has(s)) : a);
       }
       case 'view': {
         const si = c.split_indices;

@@ -9,7 +9,7 @@ import { keyString, type ParsedYaml } from '../yaml/parsedDocument';
 import { mlgymDiag } from './codes';
 import { sweepSize } from './expand';
 import { deref, findPair, keySpan, spanOf, valueSpan, type AnyPair } from './model';
-import { toPy, yaml11Surprise } from './pyyaml';
+import { isPlainObject, pyTypeName, toPy, yaml11Surprise } from './pyyaml';
 
 export interface SweepSite {
   /** The pair whose value is the sweep node (undefined for a sweep directly inside a list). */
@@ -82,6 +82,7 @@ export function sweepDiagnostics(parsed: ParsedYaml, sites: SweepSite[]): Diagno
       continue;
     }
     const kind = toPy(sweepPair.value, doc);
+    // [M] util/grid_search.py L77–80 (NotImplementedError), L94 (`child["values"]`: KeyError).
     if (kind !== 'absolute') {
       out.push(mlgymDiag(lines, valueSpan(sweepPair), 'sweep-type', `sweep: ${JSON.stringify(kind)} is not implemented: MLgym raises NotImplementedError; only "absolute" exists.`));
     }
@@ -91,9 +92,11 @@ export function sweepDiagnostics(parsed: ParsedYaml, sites: SweepSite[]): Diagno
     } else {
       const seq = deref(valuesPair.value, doc);
       if (!isSeq(seq)) {
+        // `for item in child["values"]` ([M] util/grid_search.py L94): a string or a mapping is iterated, anything else raises.
         const v = toPy(valuesPair.value, doc);
-        const what = typeof v === 'string' ? `a string, so MLgym sweeps over its ${v.length} characters` : v && typeof v === 'object' ? 'a mapping, so MLgym sweeps over its keys' : 'not a list, so MLgym raises TypeError';
-        out.push(mlgymDiag(lines, valueSpan(valuesPair), 'sweep-values', `\`values\` is ${what}. Write a list: \`values: [a, b]\`.`));
+        const iterated = typeof v === 'string' || isPlainObject(v);
+        const what = typeof v === 'string' ? `a string, so MLgym sweeps over its ${v.length} characters` : iterated ? 'a mapping, so MLgym sweeps over its keys' : `${v === null ? 'null' : 'not a list'}, so MLgym raises TypeError: '${v === null ? 'NoneType' : pyTypeName(v) === 'date' ? 'datetime.date' : pyTypeName(v)}' object is not iterable`;
+        out.push(mlgymDiag(lines, valueSpan(valuesPair), iterated ? 'sweep-values-not-list' : 'sweep-values', `\`values\` is ${what}. Write a list: \`values: [a, b]\`.`));
       } else if (seq.items.length === 0) {
         out.push(mlgymDiag(lines, valueSpan(valuesPair), 'sweep-empty', 'An empty sweep: the grid search has 0 experiments and MLgym runs nothing.'));
       }

@@ -29,6 +29,7 @@ export function validateCv(parsed: ParsedYaml, model: GsModel): Diagnostic[] {
   if (!first?.map) return out;
   const name = first.name;
   let mode = name;
+  // `ValidationMode[<first key>]` ([M] cmd_entrypoint/cmd.py L218–219; the names in [M] modes.py L4–7).
   if (name in LEGACY_MODES) {
     mode = LEGACY_MODES[name];
     out.push(mlgymDiag(lines, keySpan(first.pair), 'cv-mode', `"${name}" is the 2021 name of this mode; MLgym HEAD looks the first key up as ValidationMode[...] (CROSS_VALIDATION, NESTED_CV, GRID_SEARCH) and raises KeyError: '${name}'.${name === 'NESTED_CROSS_VALIDATION' ? '' : ` Write ${mode}.`}`, { data: { kind: 'replace', candidates: [mode] } }));
@@ -41,9 +42,13 @@ export function validateCv(parsed: ParsedYaml, model: GsModel): Diagnostic[] {
   } else if (mode === 'CROSS_VALIDATION') {
     out.push(mlgymDiag(lines, keySpan(first.pair), 'cv-broken', 'Cross validation cannot start from run_config at MLgym HEAD (TrainRunConfiguration rejects validation_config_path, and CrossValidation.create_blueprints lacks grid_search_id); it works only through the Python API.'));
   }
+  // get_cross_validator / get_nested_cv read iterator_key, split_key and config, nothing else ([M] validation/validator_factory.py L29–34, L50–56).
   for (const p of pairsOf(first.map)) {
     const k = keyString(p) ?? '';
-    if (!MODE_BLOCK_KEYS.includes(k)) out.push(mlgymDiag(lines, keySpan(p), 'cv-key', `"${k}" is not read: a validation block takes iterator_key, split_key and config.`));
+    if (!MODE_BLOCK_KEYS.includes(k)) {
+      const cands = suggest(k, MODE_BLOCK_KEYS);
+      out.push(mlgymDiag(lines, keySpan(p), 'ignored-key', `"${k}" is not read: a validation block takes iterator_key, split_key and config, and MLgym ignores anything else.${didYouMean(cands)}`, { data: cands.length ? { kind: 'replace', candidates: cands } : { kind: 'remove' } }));
+    }
   }
   const it = findPair(first.map, 'iterator_key');
   const itName = it ? toPy(it.value, model.doc) : undefined;
@@ -51,14 +56,14 @@ export function validateCv(parsed: ParsedYaml, model: GsModel): Diagnostic[] {
   const cfg = findPair(first.map, 'config');
   const m = cfg ? asMap(cfg.value, model.doc) : undefined;
   const expected: readonly string[] = mode === 'NESTED_CV' ? NESTED_CV_KEYS : mode === 'CROSS_VALIDATION' ? CV_KEYS : [];
-  if (!cfg && expected.length) out.push(mlgymDiag(lines, keySpan(first.pair), 'cv-key', `This block needs \`config\` {${expected.join(', ')}}, all required.`));
+  if (!cfg && expected.length) out.push(mlgymDiag(lines, keySpan(first.pair), 'cv-key', `This block needs \`config\` {${expected.join(', ')}}, all required: MLgym raises KeyError: 'config'.`));
   if (m && expected.length) {
     for (const p of pairsOf(m)) {
       const k = keyString(p) ?? '';
-      if (!expected.includes(k)) out.push(mlgymDiag(lines, keySpan(p), 'cv-key', `${mode === 'NESTED_CV' ? 'NestedCV' : 'CrossValidation'}.__init__ takes no "${k}" (TypeError).${didYouMean(suggest(k, expected))}`));
+      if (!expected.includes(k)) out.push(mlgymDiag(lines, keySpan(p), 'cv-key', `${mode === 'NESTED_CV' ? 'NestedCV' : 'CrossValidation'}.__init__ takes no "${k}": MLgym raises TypeError.${didYouMean(suggest(k, expected))}`));
     }
     const missing = expected.filter((k) => !findPair(m, k));
-    if (missing.length) out.push(mlgymDiag(lines, keySpan(cfg!), 'cv-key', `config lacks ${missing.join(', ')}: all are required arguments (TypeError).`, { data: { kind: 'add-keys', keys: missing } }));
+    if (missing.length) out.push(mlgymDiag(lines, keySpan(cfg!), 'cv-key', `config lacks ${missing.join(', ')}: all are required arguments, MLgym raises TypeError without them.`, { data: { kind: 'add-keys', keys: missing } }));
   }
   return out;
 }

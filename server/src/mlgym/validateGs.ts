@@ -19,6 +19,8 @@ import type { MlgymProject } from './userComponents';
 export const BLOCK_KEYS = ['component_type_key', 'variant_key', 'requirements', 'config'] as const;
 export const REQUIREMENT_KEYS = ['name', 'component_name', 'subscription'] as const;
 export const MODEL_INFO_KEYS = ['model_description', 'model_version', 'source_repo'] as const;
+/** Enumerated config keys looked up in a ClassRegistry (ClassRegistryKeyNotFoundError, [M] registries/class_registry.py L39–41); the others index a dict (KeyError). */
+const CLASS_REGISTRY_KEYS = new Set(['early_stopping_key', 'checkpointing_key']);
 /** Keys older MLgym versions accepted (docs/mlgym.md §2.4 "Stale keys"): named as such, since the fix is to delete them. */
 const STALE_KEYS: Record<string, string> = {
   train_split_name: 'EVAL_COMPONENT no longer takes `train_split_name` at MLgym HEAD',
@@ -108,12 +110,13 @@ function checkRequirements(ctx: Ctx, b: Block, spec: VariantSpec | undefined): v
     for (const p of pairsOf(r.map)) {
       const k = keyString(p) ?? '';
       if (!(REQUIREMENT_KEYS as readonly string[]).includes(k)) {
+        // ComponentFactory reads only name, component_name and subscription ([M] component_factory.py L173–178).
         const cands = suggest(k, REQUIREMENT_KEYS);
-        push(ctx, keySpan(p), 'requirement-key', `"${k}" is not a requirement key: a requirement takes name, component_name and subscription.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+        push(ctx, keySpan(p), 'ignored-key', `"${k}" is not a requirement key: MLgym reads only name, component_name and subscription and ignores it.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : { kind: 'remove' });
       }
     }
-    if (!r.namePair || r.name === undefined) push(ctx, spanOf(r.node), 'requirement-key', 'This requirement has no `name`: the constructable looks its requirements up by name (the slot).');
-    if (!r.componentPair || r.componentName === undefined) push(ctx, spanOf(r.node), 'requirement-key', 'This requirement has no `component_name`: MLgym cannot tell which component to build for it.');
+    if (!r.namePair || r.name === undefined) push(ctx, spanOf(r.node), 'requirement-key', 'This requirement has no `name`: the constructable looks its requirements up by name (the slot); MLgym raises KeyError: \'name\' while reading the config.');
+    if (!r.componentPair || r.componentName === undefined) push(ctx, spanOf(r.node), 'requirement-key', 'This requirement has no `component_name`: MLgym cannot tell which component to build for it and raises KeyError: \'component_name\' while reading the config.');
     if (r.componentName !== undefined && r.componentPair && !names.has(r.componentName)) {
       const cands = suggest(r.componentName, names);
       push(ctx, valueSpan(r.componentPair), 'unknown-component-name', `No component is named "${r.componentName}": MLgym raises a bare KeyError: '${r.componentName}' while building "${b.name}".${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
@@ -129,7 +132,7 @@ function checkRequirements(ctx: Ctx, b: Block, spec: VariantSpec | undefined): v
     for (const slot of spec.slots) {
       if (slot.unused || given.has(slot.name)) continue;
       const producers = candidatesFor(ctx, slot.name);
-      push(ctx, keySpan(b.pair), 'missing-requirement', `${spec.type}/${spec.variant} reads the requirement "${slot.name}" (${slot.doc}) but "${b.name}" does not give it: MLgym raises KeyError: '${slot.name}' when it builds the component.`, { kind: 'add-requirement', block: b.name, slot: slot.name, candidates: producers });
+      push(ctx, keySpan(b.pair), 'missing-requirement', `${spec.type}/${spec.variant} reads the requirement "${slot.name}" (${slot.doc}) but "${b.name}" does not give it: MLgym raises KeyError: '${slot.name}' when it builds the component (reported as ComponentConstructionError "Could not find ${spec.variant}. Forgot to register?").`, { kind: 'add-requirement', block: b.name, slot: slot.name, candidates: producers });
     }
   }
 }
@@ -184,11 +187,11 @@ function checkConfigValues(ctx: Ctx, b: Block, spec: VariantSpec): void {
     const val = toPy(p.value, doc);
     if (ks.values && typeof val === 'string' && !ks.values.includes(val)) {
       if (ks.name === 'checkpointing_key' && (CHECKPOINTING_KEYS_DEV_ONLY as readonly string[]).includes(val)) {
-        push(ctx, valueSpan(p), 'dev-only-key', `${val} exists only on MLgym's dev branch (where SAVE_LAST_EPOCH_ONLY changed meaning); at HEAD (master) the checkpointing registry raises KeyError. HEAD knows ${ks.values.join(', ')}.`, { kind: 'replace', candidates: ['SAVE_LAST_EPOCH_ONLY_CHECKPOINTING_STRATEGY'] });
+        push(ctx, valueSpan(p), 'dev-only-key', `${val} exists only on MLgym's dev branch (where SAVE_LAST_EPOCH_ONLY changed meaning); at HEAD (master) the checkpointing registry raises ClassRegistryKeyNotFoundError. HEAD knows ${ks.values.join(', ')}.`, { kind: 'replace', candidates: ['SAVE_LAST_EPOCH_ONLY_CHECKPOINTING_STRATEGY'] });
       } else if (!(ks.name === 'dataset_identifier' && ctx.project.registry.get(b.type!, b.variant!)?.origin !== 'builtin')) {
         const cands = suggest(val, ks.values);
         const unknownDataset = ks.name === 'dataset_identifier';
-        if (!unknownDataset) push(ctx, valueSpan(p), 'unknown-registry-key', `"${val}" is not a ${ks.name}: MLgym knows ${ks.values.join(', ')} and raises KeyError otherwise.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+        if (!unknownDataset) push(ctx, valueSpan(p), 'unknown-registry-key', `"${val}" is not ${/^[aeiou]/.test(ks.name) ? 'an' : 'a'} ${ks.name}: MLgym knows ${ks.values.join(', ')} and raises ${CLASS_REGISTRY_KEYS.has(ks.name) ? 'ClassRegistryKeyNotFoundError' : 'KeyError'} otherwise.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
       }
     }
     if (ks.caveat && ks.name === 'seeds' && Array.isArray(val)) push(ctx, valueSpan(p), 'seeds-list-ignored', `${ks.caveat} These seeds have no effect; write \`{train: 0, val: 1}\`.`);
@@ -212,7 +215,7 @@ function checkConfigValues(ctx: Ctx, b: Block, spec: VariantSpec): void {
     for (const inner of pairsOf(p ? asMap(p.value, doc) : undefined)) {
       const ok = findPair(asMap(inner.value, doc), 'optimizer_key');
       const v = ok ? toPy(ok.value, doc) : undefined;
-      if (ok && typeof v === 'string' && !['SGD', 'ADAM', 'ADADELTA', 'ADAMW'].includes(v)) push(ctx, valueSpan(ok), 'unknown-registry-key', `"${v}" is not an optimizer_key: MLgym knows SGD, ADAM, ADADELTA, ADAMW.`);
+      if (ok && typeof v === 'string' && !['SGD', 'ADAM', 'ADADELTA', 'ADAMW'].includes(v)) push(ctx, valueSpan(ok), 'unknown-registry-key', `"${v}" is not an optimizer_key: MLgym knows SGD, ADAM, ADADELTA, ADAMW and raises KeyError otherwise.`);
     }
   }
   if (type === 'LR_SCHEDULER' && c.lr_scheduler_key === 'hugging_face_scheduler' && isPlainObject(c.params) && typeof c.params.num_warmup_steps === 'number' && c.params.num_warmup_steps > 0) {
@@ -270,7 +273,7 @@ function checkKeyed(ctx: Ctx, b: Block, m: ReturnType<typeof asMap>, kind: 'loss
   if (typeof key === 'string' && !entry) {
     if (!table.strict) return;
     const cands = suggest(key, table.keys.map((k) => k.key));
-    push(ctx, valueSpan(keyPair), 'unknown-registry-key', `The ${what} registry has no "${key}": MLgym raises KeyError. Known: ${table.keys.map((k) => k.key).join(', ')}.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+    push(ctx, valueSpan(keyPair), 'unknown-registry-key', `The ${what} registry has no "${key}": MLgym raises ClassRegistryKeyNotFoundError. Known: ${table.keys.map((k) => k.key).join(', ')}.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
     return;
   }
   if (!entry || !table.strict) return;
@@ -300,34 +303,47 @@ function checkPostProcessors(ctx: Ctx, b: Block, pair: AnyPair | undefined, trai
     if (!m) continue;
     const keyPair = findPair(m, 'key');
     const paramsPair = findPair(m, 'params');
+    const applicablePair = trainOnly ? undefined : findPair(m, 'applicable_splits');
     if (!keyPair) { push(ctx, spanOf(m), 'missing-param', 'This post-processor has no `key`.'); continue; }
+    // [M] constructables.py L539 (train) and L618–628 (eval): `{key, params}` entries are read by key; only
+    // the legacy flat eval entry (no params, no applicable_splits) is splatted whole into the post-processor.
     if (trainOnly && !paramsPair) push(ctx, valueSpan(keyPair), 'missing-param', 'TRAIN_COMPONENT reads `config["params"]` of every post-processor: without `params` MLgym raises KeyError: \'params\'. Write {key, params: {prediction_subscription_key, prediction_publication_key}}.', { kind: 'add-keys', keys: ['params'] });
+    if (applicablePair && !paramsPair) push(ctx, valueSpan(keyPair), 'missing-param', 'With `applicable_splits`, EVAL_COMPONENT reads `config["params"]`: without `params` MLgym raises KeyError: \'params\'. Write {key, params: {prediction_subscription_key, prediction_publication_key}, applicable_splits}.', { kind: 'add-keys', keys: ['params'] });
+    const flat = !trainOnly && !paramsPair && !applicablePair;
+    if (!flat) {
+      const read = trainOnly ? ['key', 'params'] : ['key', 'params', 'applicable_splits'];
+      for (const p of pairsOf(m)) {
+        const k = keyString(p) ?? '';
+        if (!read.includes(k)) push(ctx, keySpan(p), 'ignored-key', `${trainOnly ? 'TRAIN_COMPONENT' : 'EVAL_COMPONENT'} reads only ${read.join(', ')} of a post-processor entry: MLgym ignores "${k}".${trainOnly && k === 'applicable_splits' ? ' Training applies every post-processor.' : ''}`, { kind: 'remove' });
+      }
+    }
     if (!table) continue;
     const key = toPy(keyPair.value, doc);
     const entry = table.keys.find((k) => k.key === key);
     if (typeof key === 'string' && !entry) {
       if (table.strict) {
         const cands = suggest(key, table.keys.map((k) => k.key));
-        push(ctx, valueSpan(keyPair), 'unknown-registry-key', `The post-processing registry has no "${key}": MLgym raises KeyError. Known: ${table.keys.map((k) => k.key).join(', ')}.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+        push(ctx, valueSpan(keyPair), 'unknown-registry-key', `The post-processing registry has no "${key}": MLgym raises ClassRegistryKeyNotFoundError. Known: ${table.keys.map((k) => k.key).join(', ')}.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
       }
       continue;
     }
     if (!entry || !table.strict) continue;
     const allowedParams = [...table.common, ...entry.params];
-    const paramsMap = paramsPair ? asMap(paramsPair.value, doc) : undefined;
-    const outer = ['key', 'params', ...(trainOnly ? [] : ['applicable_splits'])];
-    // Without `params` (legacy flat form, EVAL_COMPONENT only) the parameters sit next to `key`.
-    const flat = !paramsPair && !trainOnly;
-    for (const p of pairsOf(m)) {
-      const k = keyString(p) ?? '';
-      if (outer.includes(k) || (flat && allowedParams.includes(k))) continue;
-      push(ctx, keySpan(p), 'unknown-param', `A post-processor entry takes ${flat ? `key and ${allowedParams.join(', ')}` : outer.join(', ')}, not "${k}": MLgym raises TypeError.`);
+    if (flat) {
+      // The legacy flat entry: every key but `key` is a keyword argument of the post-processor.
+      for (const p of pairsOf(m)) {
+        const k = keyString(p) ?? '';
+        if (k === 'key' || allowedParams.includes(k)) continue;
+        const cands = suggest(k, allowedParams);
+        push(ctx, keySpan(p), 'unknown-param', `A post-processor entry without \`params\` takes key and ${allowedParams.join(', ')}, not "${k}": MLgym passes every key to ${key} and raises TypeError.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+      }
     }
+    const paramsMap = paramsPair ? asMap(paramsPair.value, doc) : undefined;
     for (const p of pairsOf(paramsMap)) {
       const k = keyString(p) ?? '';
       if (!allowedParams.includes(k)) {
         const cands = suggest(k, allowedParams);
-        push(ctx, keySpan(p), 'unknown-param', `${key} takes no parameter "${k}" (TypeError).${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+        push(ctx, keySpan(p), 'unknown-param', `${key} takes no parameter "${k}": MLgym raises TypeError.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
       }
     }
   }
@@ -356,26 +372,44 @@ function checkCycles(ctx: Ctx): void {
   for (const b of ctx.model.blocks) if (!state.has(b.name)) visit(b.name, []);
 }
 
-/** Subscriptions vs produced splits, split-valued config keys, and monitoring keys vs tags. */
+/**
+ * Subscriptions vs produced splits, split-valued config keys, and monitoring keys vs tags. What MLgym does
+ * with a split name it lacks decides the severity (docs/mlgym.md §7.1): an indexed lookup raises
+ * (`unknown-split`, `split-not-evaluated`); a name a loop over the received splits never meets is skipped
+ * (`unused-split-key`, `applicable-split-not-evaluated`).
+ */
 function checkSplitsAndTags(ctx: Ctx): void {
   const doc = ctx.model.doc;
   const sa = ctx.splits;
   const list = (s: Splits) => [...(s ?? [])].join(', ');
-  const consequence: Record<SplitCode, string> = {
-    'unknown-split': 'is not produced', 'split-not-evaluated': 'is not evaluated', 'applicable-split-not-evaluated': 'is not evaluated', 'unused-split-key': 'is not received',
-  };
-  const checkName = (node: Node | null | undefined, name: unknown, known: Splits, code: SplitCode, what: string) => {
+  /**
+   * `taken`: names already written beside this one (keys of the same mapping, items of the same list); the
+   * quick fix of an unused entry offers the received names that are not.
+   */
+  const checkName = (node: Node | null | undefined, name: unknown, known: Splits, code: SplitCode, what: string, why = '', taken: Iterable<string> = []) => {
     if (!known || typeof name !== 'string' || known.has(name) || !node) return;
     const cands = suggest(name, known);
-    const tail = code === 'unknown-split' ? `: MLgym raises KeyError: '${name}'`
-      : code === 'split-not-evaluated' ? ': early stopping never gets a score for it and fails'
-      : code === 'unused-split-key' ? ', so this entry is never used' : ', so this entry never applies';
-    push(ctx, spanOf(node), code, `${what} "${name}" ${consequence[code]} (${code === 'unknown-split' || code === 'unused-split-key' ? 'available' : 'evaluated splits'}: ${list(known) || 'none'})${tail}.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+    let message: string;
+    let fix = cands;
+    if (code === 'unknown-split') message = `${what} "${name}" is not produced (available: ${list(known) || 'none'}): MLgym raises KeyError: '${name}'${why}.${didYouMean(cands)}`;
+    else if (code === 'split-not-evaluated') message = `${what} "${name}" is not evaluated (evaluated splits: ${list(known) || 'none'}): early stopping raises BatchStateError after the first evaluation.${didYouMean(cands)}`;
+    else if (code === 'applicable-split-not-evaluated') message = `${what} "${name}" is not evaluated (evaluated splits: ${list(known) || 'none'}), so this entry never applies.${didYouMean(cands)}`;
+    else {
+      const used = new Set(taken);
+      fix = [...new Set([...cands, ...known])].filter((s) => !used.has(s));
+      message = `${what} "${name}" is not received (received: ${list(known) || 'none'}), so this entry is never used${why}.${didYouMean(cands)}`;
+    }
+    push(ctx, spanOf(node), code, message, fix.length ? { kind: 'replace', candidates: fix } : undefined);
   };
   const eachString = (node: Node | null | undefined, fn: (n: Node, v: unknown) => void) => {
     const n = deref(node, doc);
     if (isSeq(n)) for (const it of n.items) { const d = deref(it, doc); if (isScalar(d)) fn(d, toPy(d, doc)); }
     else if (isScalar(n)) fn(n, toPy(n, doc));
+  };
+  const strings = (node: Node | null | undefined): string[] => {
+    const out: string[] = [];
+    eachString(node, (_n, v) => { if (typeof v === 'string') out.push(v); });
+    return out;
   };
   const evaluated = new Set<string>();
   let evaluatedKnown = false;
@@ -389,6 +423,7 @@ function checkSplitsAndTags(ctx: Ctx): void {
       if (!r.componentName || !r.subscriptionPair || !sa.producesSplits(r.componentName)) continue;
       const slot = spec?.slots.find((s) => s.name === r.name);
       if (spec && !spec.anySlots && slot?.subscription !== 'splits') continue;
+      // `components[subscription]` ([M] constructables.py L52, L54), a KeyError ComponentFactory wraps (component_factory.py L97–98).
       const produced = sa.produced(r.componentName);
       eachString(r.subscriptionPair.value, (n, v) => checkName(n, v, produced, 'unknown-split', `Split`));
     }
@@ -396,26 +431,36 @@ function checkSplitsAndTags(ctx: Ctx): void {
     const input = (() => { const r = b.requirements.find((x) => x.name === 'iterators'); return r ? sa.received(r) : undefined; })();
     const cfg = (k: string) => findPair(b.configMap, k);
     if (['SHUFFLED_DATASET_ITERATORS', 'FILTERED_LABELS_ITERATOR', 'ONE_HOT_ENCODED_TARGETS_ITERATOR', 'MAPPED_LABELS_ITERATOR', 'FEATURE_ENCODED_ITERATORS'].includes(spec.type)) {
+      // Each wrapper loops over the splits it receives and tests `name in applicable_splits` ([M] constructables.py L179–181, L194–196, L233–235, L250, L266).
       const p = cfg('applicable_splits');
-      if (p) eachString(p.value, (n, v) => checkName(n, v, input, 'unknown-split', 'applicable_splits entry'));
+      const written = strings(p?.value);
+      const filters = spec.type === 'ONE_HOT_ENCODED_TARGETS_ITERATOR' || spec.type === 'FEATURE_ENCODED_ITERATORS';
+      if (p) eachString(p.value, (n, v) => checkName(n, v, input, 'unused-split-key', 'applicable_splits entry', filters ? ': MLgym keeps only the received splits listed here' : `: MLgym applies ${spec.type} to the received splits listed here and skips the others`, written));
     }
+    // `iterators[applicable_split]` ([M] constructables.py L213).
     if (spec.type === 'ITERATOR_VIEW') { const p = cfg('applicable_split'); if (p) checkName(p.value, toPy(p.value, doc), input, 'unknown-split', 'applicable_split'); }
     if (spec.type === 'SPLITTED_DATASET_ITERATORS') {
+      // get_splitted_iterators splits the received splits named in split_configs and skips other entries ([M] data_handling/postprocessors/factory.py L164–169).
       const p = cfg('split_configs');
-      for (const q of pairsOf(p ? asMap(p.value, doc) : undefined)) checkName(q.key, keyString(q), input, 'unknown-split', 'Source split');
+      const pairs = pairsOf(p ? asMap(p.value, doc) : undefined);
+      const keys = pairs.map((q) => keyString(q) ?? '');
+      for (const q of pairs) checkName(q.key, keyString(q), input, 'unused-split-key', 'split_configs source split', ': MLgym splits only the splits it receives and skips this entry (its new splits are never made)', keys);
     }
     if (spec.type === 'DATA_LOADER') {
+      // Both loader factories loop over the received splits and compare or look the name up ([M] data_handling/dataset_loader.py L40–45, L70–71).
       const p = cfg('weigthed_sampling_split_name');
-      if (p) checkName(p.value, toPy(p.value, doc), input, 'unknown-split', 'weigthed_sampling_split_name');
+      if (p) checkName(p.value, toPy(p.value, doc), input, 'unused-split-key', 'weigthed_sampling_split_name', ': no split is sampled by weight');
       for (const k of ['seeds', 'sampling_strategies']) {
         const q = cfg(k);
-        for (const e of pairsOf(q ? asMap(q.value, doc) : undefined)) checkName(e.key, keyString(e), input, 'unused-split-key', `${k} split`);
+        const pairs = pairsOf(q ? asMap(q.value, doc) : undefined);
+        const keys = pairs.map((e) => keyString(e) ?? '');
+        for (const e of pairs) checkName(e.key, keyString(e), input, 'unused-split-key', `${k} split`, '', keys);
       }
       const ss = cfg('sampling_strategies');
       for (const e of pairsOf(ss ? asMap(ss.value, doc) : undefined)) {
         const st = findPair(asMap(e.value, doc), 'strategy');
         const v = st ? toPy(st.value, doc) : undefined;
-        if (st && typeof v === 'string' && !['RANDOM', 'WEIGHTED_RANDOM', 'IN_ORDER'].includes(v)) push(ctx, valueSpan(st), 'unknown-registry-key', `"${v}" is not a sampling strategy: MLgym reads the enum name, one of RANDOM, WEIGHTED_RANDOM, IN_ORDER (KeyError otherwise).`);
+        if (st && typeof v === 'string' && !['RANDOM', 'WEIGHTED_RANDOM', 'IN_ORDER'].includes(v)) push(ctx, valueSpan(st), 'unknown-registry-key', `"${v}" is not a sampling strategy: MLgym reads the enum name, one of RANDOM, WEIGHTED_RANDOM, IN_ORDER, and raises KeyError: '${v}' otherwise.`);
       }
     }
     if (spec.type === 'EVAL_COMPONENT') {
@@ -445,7 +490,7 @@ function checkSplitsAndTags(ctx: Ctx): void {
     if (mk && tagsKnown && typeof v === 'string' && !metricTags.has(v) && !lossTags.has(v)) {
       const all = [...metricTags, ...lossTags];
       const cands = suggest(v, all);
-      push(ctx, valueSpan(mk), 'unknown-monitoring-key', `monitoring_key "${v}" is neither a metric tag nor a loss tag of the evaluation (${all.join(', ') || 'none'}): early stopping never finds its score and fails.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
+      push(ctx, valueSpan(mk), 'unknown-monitoring-key', `monitoring_key "${v}" is neither a metric tag nor a loss tag of the evaluation (${all.join(', ') || 'none'}): early stopping finds no score for it and raises BatchStateError after the first evaluation.${didYouMean(cands)}`, cands.length ? { kind: 'replace', candidates: cands } : undefined);
     }
   }
 }

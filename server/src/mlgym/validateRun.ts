@@ -1,6 +1,7 @@
 /**
  * Checks of run_config.yml (docs/mlgym.md §1): what `parse_run_configuration()` in [M] cmd.py does with each block.
- * The dicts are splatted into dataclasses, so an unknown key is a TypeError and a missing one a KeyError.
+ * The dicts are splatted into dataclasses, so an unknown key is a TypeError and a missing one a KeyError
+ * ([M] cmd_entrypoint/cmd.py L298–316); keys beside `type`/`config` are never read. Upstream lines: docs/mlgym.md §7.1.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { ServiceContext } from '../service/languageService';
@@ -86,7 +87,7 @@ export function validateRun(parsed: ParsedYaml, docPath: string, project: MlgymP
     }
     for (const p of pairsOf(rc)) {
       const k = keyString(p) ?? '';
-      if (k !== 'type' && k !== 'config') push(keySpan(p), 'unknown-key', `run_configuration takes only \`type\` and \`config\`; MLgym ignores "${k}".`);
+      if (k !== 'type' && k !== 'config') push(keySpan(p), 'ignored-key', `run_configuration takes only \`type\` and \`config\`; MLgym ignores "${k}".`, { kind: 'remove' });
     }
     const cfgPair = findPair(rc, 'config');
     if (!cfgPair) push(keySpan(rcPair), 'missing-key', 'run_configuration needs `config`: MLgym raises KeyError: \'config\'.', { kind: 'add-keys', keys: ['config'] });
@@ -142,7 +143,7 @@ export function validateRun(parsed: ParsedYaml, docPath: string, project: MlgymP
         if (m && mode === 'main_process') intKey(m, 'computation_device_id', 0);
       }
     }
-    for (const p of pairsOf(env)) { const k = keyString(p) ?? ''; if (k !== 'type' && k !== 'config') push(keySpan(p), 'unknown-key', `environment takes only \`type\` and \`config\`; MLgym ignores "${k}".`); }
+    for (const p of pairsOf(env)) { const k = keyString(p) ?? ''; if (k !== 'type' && k !== 'config') push(keySpan(p), 'ignored-key', `environment takes only \`type\` and \`config\`; MLgym ignores "${k}".`, { kind: 'remove' }); }
   }
 
   // logging
@@ -157,7 +158,7 @@ export function validateRun(parsed: ParsedYaml, docPath: string, project: MlgymP
         const v = toPy(item, doc);
         const parts = typeof v === 'string' ? v.split(':') : [];
         const ok = typeof v === 'string' && parts.length === 3 && /^[A-Za-z][\w+.-]*$/.test(parts[0]) && parts[1].startsWith('//') && parts[1].length > 2 && /^\d+$/.test(parts[2]);
-        if (!ok) push(spanOf(item), 'logging-url', `${JSON.stringify(v)} is not scheme://host:port: MLgym splits each server on ":" into exactly protocol, host and port (no path) and fails otherwise. Write e.g. http://127.0.0.1:5002.`);
+        if (!ok) push(spanOf(item), 'logging-url', `${JSON.stringify(v)} is not scheme://host:port: MLgym splits each server on ":" into exactly protocol, host and port (no path) and raises ValueError otherwise. Write e.g. http://127.0.0.1:5002.`);
       }
     }
     const rest = m ? findPair(m, 'gs_rest_api_endpoint') : undefined;

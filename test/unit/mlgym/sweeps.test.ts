@@ -15,9 +15,10 @@ test('only sweep: absolute is implemented; values must be a list', () => {
   const nv = gsWith('      sweep: absolute\n      values: [10, 50, 100]', '      sweep: absolute');
   assert.deepEqual(hits(nv, 'sweep-values').map((h) => h[1]), ['sweep']);
   assert.match(msgs(nv, 'sweep-values')[0], /KeyError: 'values'/);
+  // A string is iterated, not rejected: a warning of its own (docs/mlgym.md §7.1).
   const str = gsWith('      values: [10, 50, 100]', '      values: abc');
-  assert.deepEqual(hits(str, 'sweep-values').map((h) => h[1]), ['abc']);
-  assert.match(msgs(str, 'sweep-values')[0], /sweeps over its 3 characters/);
+  assert.deepEqual(hits(str, 'sweep-values-not-list').map((h) => h[1]), ['abc']);
+  assert.match(msgs(str, 'sweep-values-not-list')[0], /sweeps over its 3 characters/);
   const empty = gsWith('      values: [10, 50, 100]', '      values: []');
   assert.deepEqual(hits(empty, 'sweep-empty').map((h) => h[1]), ['[]']);
   const extra = gsWith('      values: [10, 50, 100]', '      values: [10, 50, 100]\n      default: 10');

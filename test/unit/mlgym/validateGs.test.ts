@@ -74,9 +74,11 @@ test('config keys per variant: unknown = error (TypeError), stale keys named as 
 });
 
 test('requirements: keys, slots, component names, missing slots with candidates', () => {
-  const k = check(gsWith('      component_name: dataset_repository\n', '      component_name: dataset_repository\n      subscribe: train\n'), 'requirement-key');
+  // MLgym reads only name, component_name and subscription: another key is ignored, a warning (docs/mlgym.md §7.1).
+  const k = check(gsWith('      component_name: dataset_repository\n', '      component_name: dataset_repository\n      subscribe: train\n'), 'ignored-key');
   assert.deepEqual(k.hits.map((h) => h[1]), ['subscribe']);
   assert.match(k.msgs[0], /Did you mean "subscription"\?/);
+  assert.equal(k.all.find((d) => d.code === 'mlgym/ignored-key')!.severity, 2);
   const n = check(gsWith('      component_name: dataset_repository\n', '      component_name: dataset_repo\n'), 'unknown-component-name');
   assert.deepEqual(n.hits.map((h) => h[1]), ['dataset_repo']);
   assert.match(n.msgs[0], /raises a bare KeyError: 'dataset_repo'.*Did you mean "dataset_repository"\?/);
@@ -101,8 +103,10 @@ test('subscriptions against the producer\'s splits; split-valued keys; evaluated
   const sub = check(gsWith('      subscription: [train, val, test]\n    - name: data_collator', '      subscription: [train, valid, test]\n    - name: data_collator'), 'unknown-split');
   assert.deepEqual(sub.hits.map((h) => h[1]), ['valid']);
   assert.match(sub.msgs[0], /Split "valid" is not produced \(available: train, test, val\): MLgym raises KeyError: 'valid'\. Did you mean "val"\?/);
-  const src = check(gsWith('      train:\n        train: 0.7', '      trian:\n        train: 0.7'), 'unknown-split');
+  // A source split the splitter never receives is skipped by MLgym: a warning, not a KeyError (docs/mlgym.md §7.1).
+  const src = check(gsWith('      train:\n        train: 0.7', '      trian:\n        train: 0.7'), 'unused-split-key');
   assert.deepEqual(src.hits.map((h) => h[1]), ['trian']);
+  assert.equal(src.all.find((d) => d.code === 'mlgym/unused-split-key')!.severity, 2);
   const es = check(gsWith('      split_name: val', '      split_name: validation'), 'split-not-evaluated');
   assert.deepEqual(es.hits.map((h) => h[1]), ['validation']);
   const mk = check(gsWith('      monitoring_key: F1_SCORE_macro', '      monitoring_key: F1_macro'), 'unknown-monitoring-key');
@@ -121,7 +125,7 @@ test('subscriptions against the producer\'s splits; split-valued keys; evaluated
 test('registry keys: losses, metrics, post-processors, optimizer, early stopping, checkpointing (HEAD vs dev)', () => {
   const l = check(gsWith('      key: CrossEntropyLoss\n      tag: cross_entropy_loss\ntrainer', '      key: CrossEntropy\n      tag: cross_entropy_loss\ntrainer'), 'unknown-registry-key');
   assert.deepEqual(l.hits.map((h) => h[1]), ['CrossEntropy']);
-  assert.match(l.msgs[0], /loss function registry has no "CrossEntropy": MLgym raises KeyError.*Did you mean "CrossEntropyLoss"\?/);
+  assert.match(l.msgs[0], /loss function registry has no "CrossEntropy": MLgym raises ClassRegistryKeyNotFoundError.*Did you mean "CrossEntropyLoss"\?/);
   const m = check(gsWith('      - key: F1_SCORE', '      - key: F1'), 'unknown-registry-key');
   assert.deepEqual(m.hits.map((h) => h[1]), ['F1']);
   const o = check(gsWith('optimizer_key: ADAM', 'optimizer_key: ADAMM'), 'unknown-registry-key');
