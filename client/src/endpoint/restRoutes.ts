@@ -15,20 +15,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listCheckpoints, readExperimentFolder, readGridSearchFolder } from '../events/storage';
-import { boundaryOf, parseMultipart } from './multipart';
+import { HttpError } from './httpError';
+import { receiveUpload } from './upload';
 import { mlboardModelCard } from './mlboardCard';
 import { isPlainName, storagePath, UnsafePathError } from './safePath';
 
 export interface RestOptions {
-  /** Largest request body accepted (checkpoints are held in memory while they arrive). */
+  /** Largest request body accepted (checkpoints stream to disk as they arrive, upload.ts). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
 }
 
 const CONFIG_BODY_LIMIT = 64 * 1024 * 1024;
@@ -181,37 +176,6 @@ async function removeCheckpoint(root: string, gs: string, exp: string, epoch: st
   if ((await fsp.readdir(epochDir)).length === 0) await fsp.rmdir(epochDir);
 }
 
-async function uploadCheckpoint(req: IncomingMessage, root: string, gs: string, exp: string, epoch: string, resource: string | undefined, limit: number): Promise<string> {
-  const boundary = boundaryOf(req.headers['content-type']);
-  if (!boundary) throw new HttpError(422, 'expected multipart/form-data');
-  const body = await readBody(req, limit);
-  let parts;
-  try {
-    parts = parseMultipart(body, boundary);
-  } catch (err) {
-    throw new HttpError(422, (err as Error).message);
-  }
-  let name: string;
-  let data: Buffer;
-  if (resource === undefined) {
-    // HEAD: field `checkpoint_file`, its upload file name is the resource name.
-    const part = parts.find((p) => p.name === 'checkpoint_file');
-    if (!part) throw new HttpError(422, 'missing form field checkpoint_file');
-    if (part.filename === undefined || !isPlainName(part.filename)) throw new UnsafePathError(String(part.filename));
-    name = part.filename;
-    data = part.data;
-  } else {
-    // Earlier MLboard: resource in the path, field `file` holding the base64 of the bytes.
-    const part = parts.find((p) => p.name === 'file');
-    if (!part) throw new HttpError(422, 'missing form field file');
-    name = resource;
-    data = Buffer.from(part.data.toString('latin1'), 'base64');
-  }
-  const target = storagePath(root, gs, exp, epoch, name);
-  await writeAtomically(target, data);
-  return target;
-}
-
 /** Splits the raw request path; `..`, `.`, empty and encoded separators are refused as unsafe. */
 export function pathSegments(url: string): string[] {
   const path = url.split('?')[0];
@@ -263,12 +227,12 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
       await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream', new HttpError(403, 'Provided invalid parameters for checkpoint resource.'));
     } else if (route === 'checkpoints' && n === 4 && method === 'POST') {
-      await uploadCheckpoint(req, root, gs, a, b, c, limit);
+      await receiveUpload(req, { root, gs, exp: a, epoch: b }, { maxBodyBytes: limit });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && n === 5 && method === 'POST') {
       // Earlier MLboard's upload route (resource in the path); MLboard at [M] answers it 405.
-      await uploadCheckpoint(req, root, gs, a, b, c, limit);
+      await receiveUpload(req, { root, gs, exp: a, epoch: b, resource: c }, { maxBodyBytes: limit });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
