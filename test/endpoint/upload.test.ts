@@ -1,10 +1,12 @@
 /**
- * Checkpoint uploads: streamed to disk with constant memory (busboy), whatever their size.
+ * Checkpoint uploads: streamed to disk with constant memory (busboy), whatever their size; a size limit per
+ * upload.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { GS, lastJson, runPython, startTestEndpoint } from './helpers';
 
@@ -33,4 +35,41 @@ test('a 256 MB checkpoint upload streams to disk: the endpoint\'s buffer memory 
   assert.deepEqual(readdirSync(join(root, GS, '0', '3')), ['model.pickle'], 'no temporary file left');
   const grew = (peak - base) / (1024 * 1024);
   assert.ok(grew < 64, `buffers grew by ${grew.toFixed(1)} MB during a ${size / 1024 / 1024} MB upload`);
+});
+
+/** Sends only the headers of a POST declaring `length` bytes and resolves with the answer (or the close). */
+function declareOnly(port: number, path: string, length: number): Promise<{ status?: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, closed: res.headers.connection === 'close' }));
+    });
+    req.on('error', () => resolve({ closed: true }));
+    req.flushHeaders();
+  });
+}
+
+test('a size limit per upload: over it is 413 and leaves nothing; a body declared too large is refused unread', async (t) => {
+  const limit = 1024 * 1024;
+  const { endpoint, root } = await startTestEndpoint(t, { maxUploadBytes: limit });
+  const at = lastJson<{ status: number }>(await runPython('upload_stream.py', [endpoint.url, GS, '0', '1', 'model.pickle', String(limit)]));
+  assert.equal(at.status, 200, 'exactly the limit is accepted');
+  assert.equal(statSync(join(root, GS, '0', '1', 'model.pickle')).size, limit);
+
+  const over = lastJson<{ status: number }>(await runPython('upload_stream.py', [endpoint.url, GS, '0', '2', 'model.pickle', String(limit + 1)]));
+  assert.equal(over.status, 413, 'one byte over is refused');
+  const big = lastJson<{ status: number }>(await runPython('upload_stream.py', [endpoint.url, GS, '0', '2', 'optimizer.pickle', String(8 * limit)]));
+  assert.equal(big.status, 413);
+  assert.equal(existsSync(join(root, GS, '0', '2')) ? readdirSync(join(root, GS, '0', '2')).length : 0, 0, 'no partial or temporary file');
+
+  // The earlier form (base64 in the field `file`) is held to the same limit, on the decoded bytes.
+  const legacy = new FormData();
+  legacy.append('file', new Blob([Buffer.alloc(limit + 3000, 7).toString('base64')]), 'blob');
+  assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/4/lr_scheduler.pickle`, { method: 'POST', body: legacy })).status, 413);
+  assert.equal(existsSync(join(root, GS, '0', '4', 'lr_scheduler.pickle')), false);
+
+  const declared = await declareOnly(endpoint.port, `/checkpoints/${GS}/0/3`, 100 * 1024 * 1024 * 1024);
+  assert.equal(declared.status, 413, 'a 100 GB declaration is answered at once');
+  assert.ok(declared.closed, 'and the connection is closed instead of drained');
+  assert.equal(existsSync(join(root, GS, '0', '3')), false);
 });

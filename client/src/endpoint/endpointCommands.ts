@@ -29,6 +29,7 @@ interface EndpointSettings {
   storagePath: string;
   allowedOrigins: string[];
   requireToken: boolean;
+  maxUploadBytes: number;
 }
 
 /** SecretStorage key of the endpoint's token. */
@@ -52,10 +53,13 @@ function readSettings(): EndpointSettings | string {
   const origins = config.get<unknown>('allowedOrigins');
   const allowedOrigins = Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [...DEFAULT_ALLOWED_ORIGINS];
   const requireToken = config.get<boolean>('requireToken', false) === true;
+  const uploadMB = config.get<number>('maxUploadMB', 16384);
+  const maxUploadBytes = Math.max(1, Number.isFinite(uploadMB) ? uploadMB : 16384) * 1024 * 1024;
+  const common = { port, allowedOrigins, requireToken, maxUploadBytes };
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (path.isAbsolute(configured)) return { port, storagePath: configured, allowedOrigins, requireToken };
+  if (path.isAbsolute(configured)) return { ...common, storagePath: configured };
   if (!folder || folder.uri.scheme !== 'file') return 'open a folder, or set cubelab.endpoint.storagePath to an absolute path';
-  return { port, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage'), allowedOrigins, requireToken };
+  return { ...common, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage') };
 }
 
 export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
@@ -80,7 +84,7 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
     try {
       const mod = loadEndpointModule(context.extensionPath);
       const token = settings.requireToken ? await endpointToken(context.secrets) : undefined;
-      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, token, log });
+      running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, token, maxUploadBytes: settings.maxUploadBytes, log });
       const url = running.url;
       void vscode.window.showInformationMessage(
         `CubeLab: MLboard-compatible endpoint at ${url} (websocket and REST), writing to ${running.storagePath}. Point an MLgym run's websocket and REST endpoints at it.`,

@@ -16,17 +16,19 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listCheckpoints, readExperimentFolder, readGridSearchFolder } from '../events/storage';
 import { HttpError } from './httpError';
-import { receiveUpload } from './upload';
+import { receiveUpload, TooLargeError } from './upload';
 import { mlboardModelCard } from './mlboardCard';
 import { isPlainName, storagePath, UnsafePathError } from './safePath';
 
 export interface RestOptions {
-  /** Largest request body accepted (checkpoints stream to disk as they arrive, upload.ts). */
-  maxBodyBytes?: number;
+  /** Largest checkpoint file accepted per upload (checkpoints stream to disk as they arrive, upload.ts). */
+  maxUploadBytes?: number;
   log?: (line: string) => void;
 }
 
 const CONFIG_BODY_LIMIT = 64 * 1024 * 1024;
+/** 16 GiB: cubelab.endpoint.maxUploadMB's default. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 16 * 1024 * 1024 * 1024;
 const CHECKPOINT_FILES = /\.(pickle|zip)$/;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -204,7 +206,7 @@ function allowedMethods(route: string | undefined, n: number): string[] {
 
 /** Handles one REST request (404 when it is none of MLboard's routes, 405 for another method on one). */
 export async function handleRest(req: IncomingMessage, res: ServerResponse, root: string, options: RestOptions = {}): Promise<void> {
-  const limit = options.maxBodyBytes ?? 2 * 1024 * 1024 * 1024;
+  const limit = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const method = req.method ?? 'GET';
   try {
     const seg = pathSegments(req.url ?? '/');
@@ -227,12 +229,12 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
       await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream', new HttpError(403, 'Provided invalid parameters for checkpoint resource.'));
     } else if (route === 'checkpoints' && n === 4 && method === 'POST') {
-      await receiveUpload(req, { root, gs, exp: a, epoch: b }, { maxBodyBytes: limit });
+      await receiveUpload(req, { root, gs, exp: a, epoch: b }, { maxUploadBytes: limit });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && n === 5 && method === 'POST') {
       // Earlier MLboard's upload route (resource in the path); MLboard at [M] answers it 405.
-      await receiveUpload(req, { root, gs, exp: a, epoch: b, resource: c }, { maxBodyBytes: limit });
+      await receiveUpload(req, { root, gs, exp: a, epoch: b, resource: c }, { maxUploadBytes: limit });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
@@ -259,6 +261,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
       res.destroy();
       return;
     }
+    // A body declared too large is not read: the connection closes after the answer.
+    if (err instanceof TooLargeError && err.closeConnection) res.setHeader('connection', 'close');
     if (err instanceof UnsafePathError) sendJson(res, 403, { detail: `Provided unsafe path ${err.requested}` });
     else if (err instanceof HttpError) sendJson(res, err.status, { detail: err.message });
     else {

@@ -24,7 +24,8 @@ export interface EndpointOptions {
   port: number;
   /** Events per history message on join. */
   historyBatch?: number;
-  maxBodyBytes?: number;
+  /** Largest checkpoint file accepted per upload (413 beyond it); default 16 GiB. */
+  maxUploadBytes?: number;
   /**
    * Browser origins allowed to use the endpoint (`scheme://host[:port]`), e.g. where MLboard's frontend is
    * served; default DEFAULT_ALLOWED_ORIGINS. Local programs (no Origin header) are always allowed.
@@ -82,7 +83,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       res.end(JSON.stringify({ detail: 'this endpoint requires its token (Authorization: Bearer <token>)' }));
       return;
     }
-    void handleRest(req, res, root, { maxBodyBytes: options.maxBodyBytes, log });
+    void handleRest(req, res, root, { maxUploadBytes: options.maxUploadBytes, log });
   });
   const io = new Server(http, {
     serveClient: false,

@@ -45,8 +45,18 @@ export interface UploadTarget {
 }
 
 export interface UploadLimits {
-  /** Largest request body accepted. */
-  maxBodyBytes: number;
+  /** Largest checkpoint file accepted, per upload: beyond it the upload is refused with 413 and nothing stays. */
+  maxUploadBytes: number;
+}
+
+/** Room for the multipart framing around the file when judging a declared Content-Length. */
+const FORM_OVERHEAD = 64 * 1024;
+
+/** 413 for a body declared too large: answered before reading it, and the connection closed (not drained). */
+export class TooLargeError extends HttpError {
+  constructor(readonly closeConnection: boolean, limit: number) {
+    super(413, `checkpoint upload over ${limit} bytes (cubelab.endpoint.maxUploadMB)`);
+  }
 }
 
 /** Streams one upload into the storage; resolves with the written path. */
@@ -56,13 +66,13 @@ export async function receiveUpload(req: IncomingMessage, target: UploadTarget, 
   const epochDir = storagePath(target.root, target.gs, target.exp, target.epoch);
   if (target.resource !== undefined) storagePath(target.root, target.gs, target.exp, target.epoch, target.resource);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limits.maxBodyBytes) {
-    req.resume();
-    throw new HttpError(413, `request body over ${limits.maxBodyBytes} bytes`);
-  }
+  if (declared > limits.maxUploadBytes + FORM_OVERHEAD) throw new TooLargeError(true, limits.maxUploadBytes);
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, preservePath: true, limits: { files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32, headerPairs: 64 } });
+    // busboy's limit is exclusive (reaching it truncates): one more byte than the largest file accepted. The
+    // earlier form sends base64, 4 characters for 3 bytes (plus line breaks, if any); its decoded size is checked after.
+    const fileSize = (target.resource === undefined ? limits.maxUploadBytes : Math.ceil(limits.maxUploadBytes / 3) * 4 + 4096) + 1;
+    parser = busboy({ headers: req.headers, preservePath: true, limits: { fileSize, files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32, headerPairs: 64 } });
   } catch (err) {
     throw new HttpError(422, (err as Error).message);
   }
@@ -71,7 +81,6 @@ export async function receiveUpload(req: IncomingMessage, target: UploadTarget, 
   let name: string | undefined;
   let writing: Promise<void> | undefined;
   let failure: Error | undefined;
-  let received = 0;
 
   const finished = new Promise<void>((resolve, reject) => {
     parser.on('file', (fieldName: string, stream: Readable, info: busboy.FileInfo) => {
@@ -98,18 +107,13 @@ export async function receiveUpload(req: IncomingMessage, target: UploadTarget, 
         failure ??= err;
         stream.resume();
       });
+      // busboy stops the file at the limit (the rest of the body is read and dropped, so the 413 reaches the client).
+      stream.on('limit', () => {
+        failure ??= new TooLargeError(false, limits.maxUploadBytes);
+      });
     });
     parser.on('error', (err: Error) => reject(new HttpError(422, err.message)));
     parser.on('close', () => resolve());
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limits.maxBodyBytes && !failure) {
-        failure = new HttpError(413, `request body over ${limits.maxBodyBytes} bytes`);
-        req.unpipe(parser);
-        req.resume();
-        resolve();
-      }
-    });
     // A client that goes away mid-upload: the file stream is destroyed, so the write ends and the temporary file goes.
     req.on('close', () => {
       if (req.complete) return;
@@ -124,6 +128,7 @@ export async function receiveUpload(req: IncomingMessage, target: UploadTarget, 
     if (writing) await writing.catch(() => undefined);
     if (failure) throw failure;
     if (!writing || name === undefined) throw new HttpError(422, `missing form field ${field}`);
+    if ((await fsp.stat(tmp)).size > limits.maxUploadBytes) throw new TooLargeError(false, limits.maxUploadBytes);
     const path = storagePath(target.root, target.gs, target.exp, target.epoch, name);
     await fsp.rename(tmp, path);
     return path;
