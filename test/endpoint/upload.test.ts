@@ -73,3 +73,56 @@ test('a size limit per upload: over it is 413 and leaves nothing; a body declare
   assert.ok(declared.closed, 'and the connection is closed instead of drained');
   assert.equal(existsSync(join(root, GS, '0', '3')), false);
 });
+
+/** A raw multipart upload whose body is written by the test, piece by piece. */
+function rawUpload(port: number, path: string, name: string, bytes: number) {
+  const boundary = 'raw-upload-boundary';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="checkpoint_file"; filename="${name}"\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  let settle!: (r: { status?: number; error?: string }) => void;
+  const answered = new Promise<{ status?: number; error?: string }>((resolve) => (settle = resolve));
+  let done = false;
+  const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + bytes + tail.length) } }, (res) => {
+    res.resume();
+    res.on('end', () => { done = true; settle({ status: res.statusCode }); });
+  });
+  req.on('error', (e) => { done = true; settle({ error: e.message }); });
+  req.write(head);
+  return {
+    answered,
+    get done() { return done; },
+    send: (n: number) => req.write(Buffer.alloc(n, 1)),
+    finish: () => req.end(tail),
+  };
+}
+
+test('a bound on concurrent uploads: beyond it uploads wait their turn unread, beyond the queue 503', async (t) => {
+  const { endpoint, root } = await startTestEndpoint(t, { maxConcurrentUploads: 1, maxQueuedUploads: 1 });
+  const path = (epoch: number) => `/checkpoints/${GS}/0/${epoch}`;
+  const a = rawUpload(endpoint.port, path(1), 'model.pickle', 2000);
+  a.send(1000);
+  await new Promise((r) => setTimeout(r, 200));
+  const b = rawUpload(endpoint.port, path(2), 'model.pickle', 2000);
+  b.send(2000);
+  b.finish();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(b.done, false, 'the second upload waits while the first one runs');
+  assert.equal(existsSync(join(root, GS, '0', '2')), false);
+  const c = rawUpload(endpoint.port, path(3), 'model.pickle', 2000);
+  c.send(2000);
+  c.finish();
+  const third = await c.answered;
+  assert.ok(third.status === 503 || third.error !== undefined, JSON.stringify(third));
+  if (third.status !== undefined) assert.equal(third.status, 503);
+  assert.equal(existsSync(join(root, GS, '0', '3')), false);
+  a.send(1000);
+  a.finish();
+  assert.deepEqual(await a.answered, { status: 200 });
+  assert.deepEqual(await b.answered, { status: 200 }, 'the waiting upload goes on once the first is done');
+  assert.equal(statSync(join(root, GS, '0', '2', 'model.pickle')).size, 2000);
+  // A fourth, now that nothing runs, goes straight through.
+  const d = rawUpload(endpoint.port, path(4), 'model.pickle', 10);
+  d.send(10);
+  d.finish();
+  assert.deepEqual(await d.answered, { status: 200 });
+});

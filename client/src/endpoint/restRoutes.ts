@@ -16,13 +16,16 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listCheckpoints, readExperimentFolder, readGridSearchFolder } from '../events/storage';
 import { HttpError } from './httpError';
-import { receiveUpload, TooLargeError } from './upload';
+import { receiveUpload, TooLargeError, type UploadTarget } from './upload';
+import { BusyError, type UploadGate } from './uploadGate';
 import { mlboardModelCard } from './mlboardCard';
 import { isPlainName, storagePath, UnsafePathError } from './safePath';
 
 export interface RestOptions {
   /** Largest checkpoint file accepted per upload (checkpoints stream to disk as they arrive, upload.ts). */
   maxUploadBytes?: number;
+  /** The bound on concurrent uploads (uploadGate.ts); none when absent. */
+  uploads?: UploadGate;
   log?: (line: string) => void;
 }
 
@@ -208,6 +211,14 @@ function allowedMethods(route: string | undefined, n: number): string[] {
 export async function handleRest(req: IncomingMessage, res: ServerResponse, root: string, options: RestOptions = {}): Promise<void> {
   const limit = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const method = req.method ?? 'GET';
+  const upload = async (target: UploadTarget): Promise<void> => {
+    const release = options.uploads ? await options.uploads.acquire(req) : () => undefined;
+    try {
+      await receiveUpload(req, target, { maxUploadBytes: limit });
+    } finally {
+      release();
+    }
+  };
   try {
     const seg = pathSegments(req.url ?? '/');
     const [route, gs, a, b, c] = seg;
@@ -229,12 +240,12 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
       await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream', new HttpError(403, 'Provided invalid parameters for checkpoint resource.'));
     } else if (route === 'checkpoints' && n === 4 && method === 'POST') {
-      await receiveUpload(req, { root, gs, exp: a, epoch: b }, { maxUploadBytes: limit });
+      await upload({ root, gs, exp: a, epoch: b });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && n === 5 && method === 'POST') {
       // Earlier MLboard's upload route (resource in the path); MLboard at [M] answers it 405.
-      await receiveUpload(req, { root, gs, exp: a, epoch: b, resource: c }, { maxUploadBytes: limit });
+      await upload({ root, gs, exp: a, epoch: b, resource: c });
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
@@ -263,6 +274,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
     }
     // A body declared too large is not read: the connection closes after the answer.
     if (err instanceof TooLargeError && err.closeConnection) res.setHeader('connection', 'close');
+    // A refused upload's body is not read either.
+    if (err instanceof BusyError) res.setHeader('retry-after', String(err.retryAfterSeconds)).setHeader('connection', 'close');
     if (err instanceof UnsafePathError) sendJson(res, 403, { detail: `Provided unsafe path ${err.requested}` });
     else if (err instanceof HttpError) sendJson(res, err.status, { detail: err.message });
     else {

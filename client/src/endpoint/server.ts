@@ -17,6 +17,7 @@ import { DEFAULT_ALLOWED_ORIGINS, OriginPolicy } from './origins';
 import { answerPreflight, isPreflight, setCorsHeaders } from './cors';
 import { pythonJsonParser } from './socketParser';
 import { bearerToken, tokenMatches } from './token';
+import { UploadGate } from './uploadGate';
 
 export interface EndpointOptions {
   storagePath: string;
@@ -26,6 +27,9 @@ export interface EndpointOptions {
   historyBatch?: number;
   /** Largest checkpoint file accepted per upload (413 beyond it); default 16 GiB. */
   maxUploadBytes?: number;
+  /** Checkpoint uploads written at once (default 4); more wait, up to maxQueuedUploads (default 64), then 503. */
+  maxConcurrentUploads?: number;
+  maxQueuedUploads?: number;
   /**
    * Browser origins allowed to use the endpoint (`scheme://host[:port]`), e.g. where MLboard's frontend is
    * served; default DEFAULT_ALLOWED_ORIGINS. Local programs (no Origin header) are always allowed.
@@ -58,6 +62,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
   mkdirSync(root, { recursive: true });
   const log = options.log ?? (() => undefined);
   const logs = new RoomLogs(root);
+  const uploads = new UploadGate(Math.max(1, options.maxConcurrentUploads ?? 4), Math.max(0, options.maxQueuedUploads ?? 64));
   const origins = new OriginPolicy(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS, options.port);
   for (const o of origins.ignored) log(`Ignored allowed origin ${JSON.stringify(o)}: not an http(s) origin (scheme://host[:port]).`);
   const http: HttpServer = createServer((req, res) => {
@@ -83,7 +88,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       res.end(JSON.stringify({ detail: 'this endpoint requires its token (Authorization: Bearer <token>)' }));
       return;
     }
-    void handleRest(req, res, root, { maxUploadBytes: options.maxUploadBytes, log });
+    void handleRest(req, res, root, { maxUploadBytes: options.maxUploadBytes, uploads, log });
   });
   const io = new Server(http, {
     serveClient: false,
