@@ -118,3 +118,16 @@ test('rooms and grid_search_ids that would leave the storage are refused; nothin
   assert.ok(logs.includes('Refused grid_search_id "../escape-gs": not a folder name inside the event storage.'), logs.join('\n'));
   assert.ok(logs.includes('mlgym_event needs event_type and payload.grid_search_id'), logs.join('\n'));
 });
+
+test('a bound on rooms per join: a join naming more than the bound is refused whole, nothing is created', async (t) => {
+  const { endpoint, root, logs } = await startTestEndpoint(t);
+  const refused = lastJson<string[]>(await runPython('join_rooms.py', [endpoint.url, 'flood-', '17']));
+  assert.ok(refused.includes('Refused the join: 17 rooms, at most 16 per join.'), refused.join('\n'));
+  assert.deepEqual(readdirSync(root), [], 'no room folder was created');
+  assert.equal(endpoint.stats.rejected, 1);
+  assert.equal(endpoint.stats.joins, 0);
+  assert.ok(logs.some((l) => l.startsWith('Refused a join of 17 rooms from client many-rooms')), logs.join('\n'));
+  const accepted = lastJson<string[]>(await runPython('join_rooms.py', [endpoint.url, 'room-', '16']));
+  assert.ok(accepted.some((l) => l.startsWith('Client many-rooms joined rooms: room-0, ')), accepted.join('\n'));
+  assert.equal(readdirSync(root).length, 16);
+});

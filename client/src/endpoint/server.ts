@@ -25,6 +25,8 @@ export interface EndpointOptions {
   port: number;
   /** Events per history message on join. */
   historyBatch?: number;
+  /** Rooms one `join` may name (default 16). */
+  maxRoomsPerJoin?: number;
   /** Largest checkpoint file accepted per upload (413 beyond it); default 16 GiB. */
   maxUploadBytes?: number;
   /** Checkpoint uploads written at once (default 4); more wait, up to maxQueuedUploads (default 64), then 503. */
@@ -118,7 +120,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
       next(new Error('this endpoint requires its token (socket.io auth {token} or Authorization: Bearer)'));
     });
   }
-  const stats = attachProtocol(io, logs, { historyBatch: options.historyBatch, log });
+  const stats = attachProtocol(io, logs, { historyBatch: options.historyBatch, maxRoomsPerJoin: options.maxRoomsPerJoin, log });
 
   await new Promise<void>((resolvePromise, reject) => {
     http.once('error', reject);

@@ -16,6 +16,8 @@ import { isPlainName } from './safePath';
 export interface ProtocolOptions {
   /** Events per `batched_events` history message. */
   historyBatch?: number;
+  /** Rooms one `join` may name (default DEFAULT_MAX_ROOMS_PER_JOIN); a join naming more is refused whole. */
+  maxRoomsPerJoin?: number;
   log?: (line: string) => void;
 }
 
@@ -30,8 +32,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Each room is a folder and an open log file, so one message naming thousands would create as many. MLgym's
+ * publisher joins 2 rooms and MLboard's frontend 1.
+ */
+export const DEFAULT_MAX_ROOMS_PER_JOIN = 16;
+
 export function attachProtocol(io: Server, logs: RoomLogs, options: ProtocolOptions = {}): ProtocolStats {
   const batchSize = options.historyBatch ?? 1000;
+  const maxRooms = options.maxRoomsPerJoin ?? DEFAULT_MAX_ROOMS_PER_JOIN;
   const log = options.log ?? (() => undefined);
   const stats: ProtocolStats = { stored: 0, dropped: 0, rejected: 0, joins: 0 };
 
@@ -59,6 +68,12 @@ export function attachProtocol(io: Server, logs: RoomLogs, options: ProtocolOpti
         return;
       }
       const clientId = typeof data.client_id === 'string' ? data.client_id : '<unknown>';
+      if (data.rooms.length > maxRooms) {
+        stats.rejected++;
+        log(`Refused a join of ${data.rooms.length} rooms from client ${clientId} (${socket.id}): at most ${maxRooms}.`);
+        socket.emit('server_log_message', `Refused the join: ${data.rooms.length} rooms, at most ${maxRooms} per join.`);
+        return;
+      }
       const rooms: string[] = [];
       for (const room of data.rooms) {
         if (typeof room !== 'string' || !isPlainName(room)) {
