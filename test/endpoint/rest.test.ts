@@ -192,6 +192,37 @@ test('status codes as MLboard\'s REST server answers them: missing files, no che
   assert.deepEqual(JSON.parse(put.body), { detail: 'Method Not Allowed' });
 });
 
+test('names starting with "." are refused (403): upload file names, config names, path segments', async (t) => {
+  const { endpoint, root } = await startTestEndpoint(t);
+  mkdirSync(join(root, GS, '0', '1'), { recursive: true });
+  writeFileSync(join(root, GS, '0', '1', '.hidden.pickle'), 'x');
+  for (const name of ['.bashrc', '.hidden.pickle', '.4242-1.cubelab-tmp']) {
+    const form = new FormData();
+    form.append('checkpoint_file', new Blob([Buffer.from('pwned')]), name);
+    assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/1`, { method: 'POST', body: form })).status, 403, name);
+  }
+  assert.equal(readFileSync(join(root, GS, '0', '1', '.hidden.pickle'), 'utf8'), 'x', 'an existing hidden file is not overwritten');
+  assert.deepEqual(readdirSync(join(root, GS, '0', '1')), ['.hidden.pickle']);
+  const legacy = new FormData();
+  legacy.append('file', new Blob([Buffer.from('pwned').toString('base64')]), 'blob');
+  assert.equal((await fetch(`${endpoint.url}/checkpoints/${GS}/0/1/.profile`, { method: 'POST', body: legacy })).status, 403);
+  const probes: [string, string][] = [
+    ['PUT', `/grid_searches/${GS}/.profile`],
+    ['PUT', `/grid_searches/.git/config`],
+    ['PUT', `/grid_searches/${GS}/.ssh/authorized_keys`],
+    ['GET', `/checkpoints/${GS}/0/1/.hidden.pickle`],
+    ['DELETE', `/checkpoints/${GS}/0/1/.hidden.pickle`],
+    ['GET', `/checkpoint_list/${GS}/.0`],
+  ];
+  for (const [method, path] of probes) {
+    const res = await rawRequest(endpoint.port, method, path, { 'content-type': 'application/json' }, method === 'PUT' ? JSON.stringify({ file_format: 'YAML', content: 'x' }) : undefined);
+    assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
+  }
+  assert.deepEqual(readdirSync(root), [GS]);
+  assert.deepEqual(readdirSync(join(root, GS)), ['0']);
+  assert.ok(existsSync(join(root, GS, '0', '1', '.hidden.pickle')));
+});
+
 test('paths outside the storage are refused with 403: .., %2e%2e, encoded separators, absolute paths, symlinks', async (t) => {
   const { endpoint, root, parent } = await startTestEndpoint(t);
   writeFileSync(join(parent, 'secret.yml'), 'password: hunter2\n');

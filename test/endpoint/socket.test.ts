@@ -131,3 +131,12 @@ test('a bound on rooms per join: a join naming more than the bound is refused wh
   assert.ok(accepted.some((l) => l.startsWith('Client many-rooms joined rooms: room-0, ')), accepted.join('\n'));
   assert.equal(readdirSync(root).length, 16);
 });
+
+test('rooms and grid_search_ids starting with "." are refused', async (t) => {
+  const { endpoint, root } = await startTestEndpoint(t);
+  const logs = lastJson<string[]>(await runPython('join_rooms.py', [endpoint.url, '.git', '1']));
+  assert.ok(logs.includes('Refused room ".git0": not a folder name inside the event storage.'), logs.join('\n'));
+  assert.equal((await runPython('publish_with_token.py', [endpoint.url, '.hidden', 'none'])).stdout.trim(), 'stored');
+  assert.deepEqual(readdirSync(root), []);
+  assert.equal(endpoint.stats.stored, 0);
+});

@@ -1,7 +1,8 @@
 /**
  * Maps URL path segments and room names onto the event storage, refusing anything that would leave it.
  * MLboard resolves the joined path and checks it starts with the storage (`is_safe_path`) and answers 403;
- * here every segment must also be a plain name (no separator, no `.`/`..`, no NUL), and the nearest existing
+ * here every segment must also be a plain name (no separator, no NUL, not starting with `.`: neither `.`/`..`
+ * nor hidden files such as `.bashrc`, `.git` or the endpoint's own temporary files), and the nearest existing
  * ancestor's real path must stay inside the storage's real path, so a symlink cannot lead out either.
  */
 import { realpathSync } from 'node:fs';
@@ -13,9 +14,12 @@ export class UnsafePathError extends Error {
   }
 }
 
-/** A single folder or file name: what a grid search id, experiment id, epoch, config or resource name is. */
+/**
+ * A single folder or file name: what a grid search id, experiment id, epoch, config, resource or room name is.
+ * Names starting with `.` are refused: `.`, `..`, and hidden files (`.ssh`, `.git`, an upload's temporary file).
+ */
 export function isPlainName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[\\/\0]/.test(name) && !isAbsolute(name);
+  return name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[\\/\0]/.test(name) && !isAbsolute(name);
 }
 
 function inside(root: string, target: string): boolean {
