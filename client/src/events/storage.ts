@@ -130,12 +130,40 @@ export async function listCheckpoints(experimentDir: string): Promise<Checkpoint
   return out.sort((a, b) => a.epoch - b.epoch);
 }
 
-/** An experiment's folder: HEAD ids are folder names under the grid search; 2022 ids are paths starting with the grid search id. */
+/** An experiment id from a log that is not a folder name (or, 2022, a path of folder names): it never becomes a path. */
+export class UnsafeExperimentIdError extends Error {
+  constructor(readonly experimentId: string) {
+    super(`experiment id ${JSON.stringify(experimentId)} is not a folder name under its grid search`);
+  }
+}
+
+/** A single folder name: not empty, no separator or NUL, not starting with `.` (so neither `.` nor `..`). */
+const isFolderName = (name: string) => name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[\\/\0]/.test(name);
+
+/**
+ * Whether an experiment id read from a log may name a folder: a HEAD id is one folder name, a 2022 id a path of
+ * folder names (`<gs>/conv_net/0`). Ids are the publisher's data, so `../../x`, `/etc` or `C:\x` must not
+ * become paths outside the grid search.
+ */
+export function isSafeExperimentId(experimentId: string): boolean {
+  return experimentId.split('/').every(isFolderName);
+}
+
+/**
+ * An experiment's folder: HEAD ids are folder names under the grid search; 2022 ids are paths starting with the
+ * grid search id. Throws UnsafeExperimentIdError for an id that is not made of folder names (isSafeExperimentId):
+ * the folder is then always inside the grid search's folder.
+ */
 export function experimentDir(gridSearchDir: string, experimentId: string): string {
+  if (!isSafeExperimentId(experimentId)) throw new UnsafeExperimentIdError(experimentId);
   return experimentId.startsWith(`${basename(gridSearchDir)}/`) ? join(dirname(gridSearchDir), experimentId) : join(gridSearchDir, experimentId);
 }
 
+/** An experiment's folder and files; for an unsafe id (UnsafeExperimentIdError) nothing is read and the problem is reported. */
 export async function readExperimentFolder(gridSearchDir: string, experimentId: string): Promise<ExperimentFolder> {
+  if (!isSafeExperimentId(experimentId)) {
+    return { id: experimentId, dir: gridSearchDir, checkpoints: [], problems: [{ file: gridSearchDir, reason: `${new UnsafeExperimentIdError(experimentId).message}: not read` }] };
+  }
   const dir = experimentDir(gridSearchDir, experimentId);
   const problems: FileProblem[] = [];
   const [experimentConfig, systemInfo, modelCard, checkpoints] = await Promise.all([
