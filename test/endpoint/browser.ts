@@ -24,8 +24,10 @@ export interface PageHarness {
   close(): Promise<void>;
 }
 
+const CLIENT = 'socket.io.min.js';
+const STAND_IN = 'stand-in.js';
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>MLboard stand-in</title>'
-  + '<script src="/socket.io.min.js"></script><script src="/stand-in.js"></script></head><body>MLboard stand-in</body></html>';
+  + `<script src="${CLIENT}"></script><script src="${STAND_IN}"></script></head><body>MLboard stand-in</body></html>`;
 
 export async function startPageHarness(): Promise<PageHarness> {
   const server: Server = createServer((req, res) => {
@@ -33,10 +35,10 @@ export async function startPageHarness(): Promise<PageHarness> {
       if (req.url === '/') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(PAGE);
-      } else if (req.url === '/stand-in.js') {
+      } else if (req.url === `/${STAND_IN}`) {
         res.writeHead(200, { 'content-type': 'text/javascript' });
         res.end(PAGE_SCRIPT);
-      } else if (req.url === '/socket.io.min.js') {
+      } else if (req.url === `/${CLIENT}`) {
         res.writeHead(200, { 'content-type': 'text/javascript' });
         res.end(await readFile(SOCKET_IO_CLIENT));
       } else {

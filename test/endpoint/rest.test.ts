@@ -182,7 +182,7 @@ test('status codes as MLboard\'s REST server answers them: missing files, no che
     ['PUT', `/model-card/${GS}/0`, 405],
     ['OPTIONS', `/system-info/${GS}/0`, 405],
     ['GET', `/checkpoint_list/${GS}`, 404],
-    ['GET', '/no_such_route', 404],
+    ['GET', `/system-info/${GS}/0/no_such_route`, 404],
   ];
   for (const [method, path, status] of codes) {
     const res = await rawRequest(endpoint.port, method, path);
