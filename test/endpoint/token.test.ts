@@ -32,7 +32,8 @@ test('with a token, REST and socket.io need it (Bearer header or socket.io auth)
   assert.equal(pre.headers.get('access-control-allow-headers'), 'authorization');
 
   // MLgym's publisher (publish_run.py connects exactly as ml_gym.io.websocket_client does) cannot connect.
-  const mlgym = await runPython('publish_run.py', [endpoint.url, GS, '1', '1']);
+  // (Refused, python-socketio waits out its 20 s connect timeout; unrefused, the script ends within a second.)
+  const mlgym = await runPython('publish_run.py', [endpoint.url, GS, '1', '1'], undefined, 8_000);
   assert.notEqual(mlgym.code, 0, 'an unmodified MLgym run is refused');
   assert.equal((await runPython('publish_with_token.py', [endpoint.url, GS, 'none'])).stdout.trim().slice(0, 8), 'refused:');
   assert.equal((await runPython('publish_with_token.py', [endpoint.url, GS, 'auth', 'wrong'])).stdout.trim().slice(0, 8), 'refused:');

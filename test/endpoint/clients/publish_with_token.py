@@ -21,7 +21,7 @@ if mode == "auth":
 elif mode == "header":
     kwargs["headers"] = {"Authorization": "Bearer " + token}
 try:
-    sio.connect(url, transports=["websocket"], wait_timeout=10, **kwargs)
+    sio.connect(url, transports=["websocket"], wait_timeout=5, **kwargs)
 except socketio.exceptions.ConnectionError as e:
     print("refused: %s" % e)
     sys.exit(0)
