@@ -18,6 +18,7 @@ import { planTask } from './mlcube/plan';
 import { expandGridRequest } from './mlgym/gridRequest';
 import { listCubes } from './cubes';
 import { storedConfig } from './mlgym/storedConfig';
+import { REQUEST_BUDGET_MS, withinBudget } from './service/budget';
 
 declare const CUBELAB_VERSION: string; // injected by esbuild
 
@@ -170,14 +171,20 @@ connection.onFoldingRanges((p) => guard('folding', [], () => { const h = provide
 
 connection.onRequest(DocumentKindRequest, (p) => ({ kind: analyzed(p.uri)?.kind ?? 'none' }));
 connection.onRequest(ServerInfoRequest, () => ({ version: CUBELAB_VERSION, pid: process.pid, documents: documents.all().length }));
+/** `fn`'s answer within the request budget (service/budget.ts), or `tooExpensive` when it has none in time. */
+function budgeted<T>(tooExpensive: (reason: string) => T, fn: () => T): T {
+  const r = withinBudget(REQUEST_BUDGET_MS, fn);
+  return !r.exceeded ? r.value : r.value !== undefined ? r.value : tooExpensive(r.reason);
+}
+
 connection.onRequest(TaskPlanRequest, (p) => guard('task plan', { ok: false as const, error: 'Internal error while planning the task (see the CubeLab output).' }, () => {
   const doc = analyzed(p.uri);
   if (!doc || doc.kind !== 'mlcube') return { ok: false as const, error: `${p.uri} is not an open MLCube manifest.` };
-  return planTask(doc, p, ctx);
+  return budgeted((reason) => ({ ok: false as const, error: `The manifest is too expensive to plan (${reason}).` }), () => planTask(doc, p, ctx));
 }));
 connection.onRequest(GridExpansionRequest, (p) => guard('grid expansion', { count: 0, experiments: [] }, () => {
   const doc = analyzed(p.uri);
-  return doc ? expandGridRequest(doc, p, ctx) : { count: 0, experiments: [] };
+  return doc ? budgeted((reason) => ({ count: 0, experiments: [], error: `The grid is too expensive to expand (${reason}).` }), () => expandGridRequest(doc, p, ctx)) : { count: 0, experiments: [] };
 }));
 
 connection.onRequest(CubesRequest, () => guard('cubes', { cubes: [], truncated: false }, () =>

@@ -9,6 +9,7 @@ import { findInterpolations, parseValue, resolveValue, type Resolution, type Res
 import { didYouMean, q, type CheckContext } from './checkContext';
 import { spanInString, type Span, type StringValue } from './model';
 import type { MlcubeCode } from './codes';
+import { budgetExceeded, checkBudget, exceededAt } from '../service/budget';
 
 /** Keys mlcube replaces; interpolations written under them never run. */
 const OVERWRITTEN = new Set(['runtime', 'workspace']);
@@ -26,12 +27,21 @@ export function checkInterpolations(c: CheckContext, config: Record<string, unkn
     if (!workspace && !interpolation) continue;
     if (workspace && s.path[0] === 'tasks') checkWorkspaceToken(c, s, text);
     if (!config || !interpolation || OVERWRITTEN.has(String(s.path[0]))) continue;
+    // A document too expensive to check gets one diagnostic for all (service/budget.ts), at the value that
+    // was next when the time ran out.
+    try {
+      checkBudget();
+    } catch (e) {
+      if (s.node.range) exceededAt(s.node.range[0], s.node.range[1]);
+      throw e;
+    }
     try {
       checkString(c, s, config, text, cache);
     } catch {
       // Pathological nesting (thousands of `${`) overflows the parser's stack; OmegaConf's parser would
       // fail on it too. Nothing useful to say about such a value.
     }
+    if (budgetExceeded()) return;
   }
 }
 
@@ -56,6 +66,12 @@ function checkString(c: CheckContext, s: StringValue, config: Record<string, unk
       if (!relative) cache.set(expr, r);
     }
     if (r.ok) continue;
+    if (r.error.code === 'too-expensive') {
+      // Not an mlcube error: the value is too big (or the time ran out) to check. Where, for the one diagnostic.
+      const [start, end] = spanInString(s.node, text, span.start, span.end);
+      exceededAt(start, end);
+      return;
+    }
     report(c, s, span.start, span.end, expr, r.error, config, text);
   }
 }

@@ -6,12 +6,14 @@
  * OmegaConf rejects is a `bad-syntax` error here and what it accepts resolves to the same value.
  */
 import { parse as parseYamlText } from 'yaml';
+import { BudgetExceeded, checkBudget, exceedBudget } from '../service/budget';
 
 /** A `${...}` inside a string: offsets of the whole `${...}` within the string, and its inner expression. Handles nesting (`${a.${b}}`) and escapes (`\${`). */
 export interface InterpolationSpan { start: number; end: number; expr: string }
 
 export type ResolutionError = {
-  code: 'missing-key' | 'env-unset' | 'cycle' | 'bad-syntax' | 'unknown-resolver';
+  /** `too-expensive`: the value grows past MAX_RESOLVED_CHARS, or the time budget ran out (service/budget.ts). */
+  code: 'missing-key' | 'env-unset' | 'cycle' | 'bad-syntax' | 'unknown-resolver' | 'too-expensive';
   message: string;
   /** The `${...}` (or the whole value, for syntax errors) that failed. */
   expr: string;
@@ -416,9 +418,46 @@ export interface ResolveOptions {
 /** Resolvers OmegaConf 2.1 registers by default (plus the deprecated `env`, still present in 2.1). */
 export const KNOWN_RESOLVERS = ['oc.env', 'oc.select', 'oc.decode', 'oc.create', 'oc.deprecated', 'oc.dict.keys', 'oc.dict.values', 'env'] as const;
 
+/**
+ * Largest value (in characters; a container counts its keys and leaves) a `${...}` may resolve to. Values that
+ * each name the previous one twice double at every level: without a bound, 30 lines make a value of 2^30
+ * characters. A real value is a path or an image name; a copy of a whole big manifest's section still fits.
+ */
+export const MAX_RESOLVED_CHARS = 4_000_000;
+
+/** Size of a resolved value, per object (resolved containers share sub-values: a DAG is measured once per node). */
+const sizes = new WeakMap<object, number>();
+function sizeOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v === null || typeof v !== 'object') return 4;
+  const hit = sizes.get(v);
+  if (hit !== undefined) return hit;
+  let n = 2;
+  if (Array.isArray(v)) for (const x of v) { n += 2 + sizeOf(x); if (n > MAX_RESOLVED_CHARS) break; }
+  else for (const [k, x] of Object.entries(v as Record<string, unknown>)) { n += 4 + k.length + sizeOf(x); if (n > MAX_RESOLVED_CHARS) break; }
+  sizes.set(v, n);
+  return n;
+}
+
 class Resolver {
   private readonly stack: string[] = [];
+  /**
+   * Resolved values by location (and the value found there): a value named many times is resolved once, so
+   * resolution is linear in the number of distinct `${...}` however often each is reached. Failures are not
+   * kept: the first one ends the resolution.
+   */
+  private readonly memo = new Map<string, { v: unknown; value: unknown }>();
   constructor(private readonly root: Record<string, unknown>, private readonly env: Record<string, string | undefined>) {}
+
+  /** Refuses a value larger than MAX_RESOLVED_CHARS (service/budget.ts: the whole check stops). `what`: the key or expression. */
+  private bounded<T>(value: T, what: string): T {
+    if (sizeOf(value) > MAX_RESOLVED_CHARS) this.tooLarge(what);
+    return value;
+  }
+
+  private tooLarge(what: string): never {
+    exceedBudget(`the value of ${shorten(what)} grows past ${MAX_RESOLVED_CHARS.toLocaleString('en-US')} characters`);
+  }
 
   /** Resolves a string value found at `path`. */
   value(value: string, path: string[] | undefined): unknown {
@@ -431,7 +470,10 @@ class Resolver {
   private text(parts: TextPart[], path: string[] | undefined, top: boolean): unknown {
     if (top && parts.length === 1 && parts[0].kind === 'interp') return this.interp(parts[0].interp, path);
     let out = '';
-    for (const p of parts) out += p.kind === 'lit' ? p.text : this.interpAsText(p.interp, path);
+    for (const p of parts) {
+      out += p.kind === 'lit' ? p.text : this.interpAsText(p.interp, path);
+      if (out.length > MAX_RESOLVED_CHARS) this.tooLarge(path ? path.join('.') : parts.map((x) => (x.kind === 'lit' ? x.text : x.interp.raw)).join(''));
+    }
     return out;
   }
 
@@ -440,7 +482,7 @@ class Resolver {
     if (it.kind === 'node' && it.dots === 0) {
       const keys = it.keys.map((k) => this.keyText(k, path));
       const found = this.lookupThrough(keys, it.raw);
-      if (found.found && found.value !== null && typeof found.value === 'object') return pyStr(found.value);
+      if (found.found && found.value !== null && typeof found.value === 'object') return pyStr(this.bounded(found.value, keys.join('.')));
     }
     return pyStr(this.interp(it, path));
   }
@@ -569,27 +611,32 @@ class Resolver {
 
   /** Resolves a value found in the config at `keys` (strings and, inside containers, every leaf). */
   valueAt(v: unknown, keys: string[], raw: string): unknown {
+    if (v === null || typeof v !== 'object' && (typeof v !== 'string' || !v.includes('${'))) return v;
+    checkBudget();
     const id = keys.join('\u0000');
+    const hit = this.memo.get(id);
+    if (hit && hit.v === v) return hit.value;
+    let value: unknown;
     if (typeof v === 'string') {
-      if (!v.includes('${')) return v;
       if (this.stack.includes(id)) {
         const loop = [...this.stack.slice(this.stack.indexOf(id)), id].map((k) => k.split('\u0000').join('.'));
         throw new ResolveErr({ code: 'cycle', message: `InterpolationResolutionError: Recursive interpolation detected: ${loop.join(' -> ')}`, expr: raw });
       }
       this.stack.push(id);
       try {
-        return this.value(v, keys);
+        value = this.value(v, keys);
       } finally {
         this.stack.pop();
       }
-    }
-    if (Array.isArray(v)) return v.map((x, i) => this.valueAt(x, [...keys, String(i)], raw));
-    if (v && typeof v === 'object') {
+    } else if (Array.isArray(v)) {
+      value = v.map((x, i) => this.valueAt(x, [...keys, String(i)], raw));
+    } else {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = this.valueAt(x, [...keys, k], raw);
-      return out;
+      value = out;
     }
-    return v;
+    this.memo.set(id, { v, value: this.bounded(value, keys.length ? keys.join('.') : raw) });
+    return value;
   }
 }
 
@@ -624,8 +671,18 @@ export function resolveValue(value: string, root: Record<string, unknown>, env: 
     return { ok: true, value: opts.path ? r.valueAt(value, opts.path, value) : r.value(value, undefined) };
   } catch (e) {
     if (e instanceof ResolveErr) return { ok: false, error: e.detail };
+    if (e instanceof BudgetExceeded) return { ok: false, error: tooExpensive(e, value) };
     throw e;
   }
+}
+
+function tooExpensive(e: BudgetExceeded, expr: string): ResolutionError {
+  return { code: 'too-expensive', message: `Too expensive to resolve: ${e.reason}.`, expr };
+}
+
+/** A key or expression as messages quote it: in backquotes, at most 60 characters. */
+function shorten(what: string): string {
+  return `\`${what.length > 60 ? `${what.slice(0, 57)}...` : what}\``;
 }
 
 /**
@@ -635,8 +692,9 @@ export function resolveValue(value: string, root: Record<string, unknown>, env: 
 export function resolveConfig(root: Record<string, unknown>, env: Record<string, string | undefined>): { ok: true; value: Record<string, unknown> } | { ok: false; error: ResolutionError; path: string[] } {
   const r = new Resolver(root, env);
   let at: string[] = [];
+  let atValue = '';
   const walk = (v: unknown, keys: string[]): unknown => {
-    if (typeof v === 'string') { at = keys; return r.valueAt(v, keys, v); }
+    if (typeof v === 'string') { at = keys; atValue = v; return r.valueAt(v, keys, v); }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...keys, String(i)]));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -649,6 +707,7 @@ export function resolveConfig(root: Record<string, unknown>, env: Record<string,
     return { ok: true, value: walk(root, []) as Record<string, unknown> };
   } catch (e) {
     if (e instanceof ResolveErr) return { ok: false, error: e.detail, path: at };
+    if (e instanceof BudgetExceeded) return { ok: false, error: tooExpensive(e, atValue), path: at };
     throw e;
   }
 }
