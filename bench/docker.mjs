@@ -1,7 +1,7 @@
 // `npm run bench:docker`: the Docker runner against the docker CLI, on the real local engine.
 //
 // 1. Start latency: from invoking the run to the container's first log line, median of N runs:
-//    - CubeLab's runner entry point (dist/runner.js, DockerRunner.run) with a ready plan;
+//    - CubeLab's run supervisor with the Docker backend (dist/runner.js) with a ready plan;
 //    - the same with the plan requested from the built language server (dist/server.js over LSP) first;
 //    - `docker run --rm --network none IMAGE ...` spawned from a shell, until its first stdout line.
 //    Ratio runner / CLI (target <= 1.0: the API avoids starting a CLI).
@@ -24,22 +24,27 @@ const DOCKER = '/usr/bin/docker';
 
 execFileSync('bash', [join(root, 'test/env/setup-docker.sh')], { stdio: 'inherit' });
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
-const { DockerRunner, RunStore } = require(join(root, 'dist/runner.js'));
+const { Supervisor, DockerBackend, RunStore } = require(join(root, 'dist/runner.js'));
 const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node');
 
 mkdirSync(join(root, 'bench/out'), { recursive: true });
 const work = mkdtempSync(join(root, 'bench/out/docker-'));
 const store = new RunStore(join(work, '.cubelab/runs'));
-const runner = new DockerRunner({ store });
+// The run supervisor with the local Docker backend: what a window uses for a run.
+const backend = new DockerBackend({ name: 'local' });
+const supervisor = new Supervisor({ store, backendFor: (t) => (backend.owns(t) ? backend : undefined) });
+const runner = { run: (req, sink) => supervisor.start({ ...req, backend }, sink) };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 function plan(script) {
   return {
-    taskName: 'bench', image: IMAGE, docker: 'docker', root: work, workspace: join(work, 'workspace'),
+    taskName: 'bench', image: IMAGE, root: work, workspace: join(work, 'workspace'),
     entrypoint: ['/bin/sh', '-c', script], args: ['bench'], paramArgs: [], mounts: [], env: {},
-    runArgs: '--network=none', gpus: null, mkdirs: [], workspaceSync: [],
-    imageBuild: { strategy: 'pull', context: work, file: join(work, 'Dockerfile'), fileExists: false, buildArgs: {}, action: 'pull' },
-    command: '', warnings: [],
+    gpus: null, mkdirs: [], workspaceSync: [], warnings: [],
+    platforms: {
+      docker: { tool: 'docker', runArgs: '--network=none', command: '', imageBuild: { strategy: 'pull', context: work, file: join(work, 'Dockerfile'), fileExists: false, buildArgs: {}, action: 'pull' } },
+      singularity: null,
+    },
   };
 }
 

@@ -48,6 +48,8 @@ const configs = [
     outdir: 'dist',
     external: ['vscode', 'cpu-features', '*.node'],
   },
+  // SSH_ASKPASS program: ssh runs it to hand a prompt (password, passphrase, host key) to CubeLab.
+  { ...node, entryPoints: { askpass: 'client/src/backends/ssh/askpassMain.ts' }, outdir: 'dist' },
   // The MLboard-compatible endpoint (socket.io) loads when it is started, from its own bundle.
   // ws's optional native helpers (bufferutil, utf-8-validate) are left out: ws falls back to pure JS.
   {

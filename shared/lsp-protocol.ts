@@ -49,7 +49,13 @@ export interface TaskPlanParams {
   /** Workspace folder for the run (`--workspace`); defaults to `<manifest dir>/workspace`. Relative: to the manifest dir. */
   workspace?: string;
 }
-export interface TaskPlanMount { host: string; container: string; mode: 'ro' | 'rw' | '' }
+export interface TaskPlanMount {
+  host: string;
+  container: string;
+  mode: 'ro' | 'rw' | '';
+  /** Whether the folder holds the task's inputs, outputs or both (remote targets sync inputs up, outputs back). */
+  io?: 'input' | 'output' | 'both';
+}
 /** How the image is obtained (docs/mlcube.md §2.2): `docker pull` unless the strategy is auto/always and the recipe exists. */
 export interface TaskPlanImageBuild {
   strategy: 'pull' | 'auto' | 'always';

@@ -101,6 +101,10 @@ export function registerCubes(context: vscode.ExtensionContext, client: Promise<
       const t = target(n);
       return t && vscode.commands.executeCommand('cubelab.runTask', ...t);
     }),
+    vscode.commands.registerCommand('cubelab.cubes.runOnTarget', (n?: CubesNode) => {
+      const t = target(n);
+      return t && vscode.commands.executeCommand('cubelab.runTaskOnTarget', ...t);
+    }),
     vscode.commands.registerCommand('cubelab.cubes.configure', (n?: CubesNode) => {
       const t = target(n);
       return t && vscode.commands.executeCommand('cubelab.configureCube', ...t);

@@ -135,7 +135,21 @@ export interface Backend {
   readonly repollMs?: number;
   /** Whether submitted work waits in a queue first (a scheduler): the record says `queued` until it runs. */
   readonly queues?: boolean;
+  /** A connection the target keeps (SSH): the Targets view shows its state and offers Connect/Disconnect. */
+  readonly connection?: TargetConnection;
+  /** Brings a run's outputs back while it runs or after it ended (remote targets); the supervisor records it. */
+  syncOutputs?(record: RunRecord, reporter: Reporter): Promise<NonNullable<RunRecord['outputs']>>;
   dispose(): Promise<void>;
+}
+
+export interface TargetConnection {
+  readonly state: 'disconnected' | 'connecting' | 'connected';
+  /** Why it went down last, if it did. */
+  readonly lastError: Error | undefined;
+  on(event: 'state', listener: (state: TargetConnection['state']) => void): unknown;
+  off(event: 'state', listener: (state: TargetConnection['state']) => void): unknown;
+  connect(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export type TargetErrorCode =
@@ -160,4 +174,11 @@ export interface BackendEnvironment {
   stopGraceSeconds: number;
   /** How often to look for a target that went away (ms). */
   retryMs: number;
+  /** Questions a backend may need answered: SSH passwords, passphrases and host keys; overwriting a changed file. */
+  prompts?: {
+    ask(prompt: { kind: 'host-key' | 'password' | 'passphrase' | 'code' | 'other'; text: string; host: string }): Promise<string | undefined>;
+    confirmOverwrite?(files: string[]): Promise<boolean>;
+  };
+  /** The extension's SSH_ASKPASS program (dist/askpass.js). */
+  askpassMain?: string;
 }

@@ -354,6 +354,20 @@ export class Supervisor {
     await backend.cancel(record.target, record, graceSeconds);
   }
 
+  /** Brings a run's outputs back now (a remote target), and records where they live and when. */
+  async syncOutputs(runId: string, sink: RunSink = silentSink): Promise<RunRecord> {
+    const record = await this.store.read(runId);
+    const backend = this.active.get(runId)?.backend ?? this.backendFor(record.target);
+    if (!backend) throw new TargetError(`Run ${runId} runs on ${describeTarget(record.target)}, which is not configured in this window.`, 'not-found');
+    if (!backend.syncOutputs) throw new TargetError(`The outputs of run ${runId} are on this machine already.`, 'not-found');
+    const outputs = await backend.syncOutputs(record, { info: (t) => sink.info(t), detail: () => undefined, warn: (t) => sink.info(`warning: ${t}`), progress: (m, c, t) => sink.progress?.(m, c, t) });
+    const next = await this.store.update(runId, { outputs });
+    const run = this.active.get(runId);
+    if (run) run.record = next;
+    this.onRecord(next);
+    return next;
+  }
+
   async logs(runId: string): Promise<string> {
     return this.store.readLog(runId);
   }

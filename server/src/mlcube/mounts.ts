@@ -143,6 +143,8 @@ export function generateMountsAndArgs(input: MountsInput): MountsOutcome {
     return { ok: false, error: `ConfigurationError: Shell.generate_mounts_and_args invalid global mount options: --mount_opts=${pyStr(globalOpts)}.` };
   }
 
+  /** Whether each host folder receives inputs, outputs or both (remote targets sync inputs up and outputs back). */
+  const ioOf = new Map<string, 'input' | 'output' | 'both'>();
   const generate = (params: [string, ParamDef][], io: 'input' | 'output'): string | undefined => {
     for (const [name, def] of params) {
       let type = def.type;
@@ -172,6 +174,7 @@ export function generateMountsAndArgs(input: MountsInput): MountsOutcome {
         paramArgs.push(`--${name}=${mounts.get(host)}/${file}`);
       }
 
+      ioOf.set(host, ioOf.has(host) && ioOf.get(host) !== io ? 'both' : io);
       let mode: unknown = def.opts ?? null;
       if (io === 'input' && globalOpts) mode = globalOpts;
       if (mode !== null && mode !== undefined && mode !== '' && mode !== false && mode !== 0) {
@@ -190,7 +193,7 @@ export function generateMountsAndArgs(input: MountsInput): MountsOutcome {
 
   const err = generate(input.inputs, 'input') ?? generate(input.outputs, 'output');
   if (err) return { ok: false, error: err };
-  const list: TaskPlanMount[] = [...mounts].map(([host, container]) => ({ host, container, mode: (mountModes.get(host) ?? '') as TaskPlanMount['mode'] }));
+  const list: TaskPlanMount[] = [...mounts].map(([host, container]) => ({ host, container, mode: (mountModes.get(host) ?? '') as TaskPlanMount['mode'], io: ioOf.get(host) ?? 'input' }));
   return { ok: true, value: { mounts: list, paramArgs, mkdirs: disk.order, warnings } };
 }
 

@@ -67,6 +67,11 @@ export interface CodeServerOptions {
   extensionsDir: string;
   /** User settings written to `<user-data>/User/settings.json` before start. */
   settings?: Record<string, unknown>;
+  /**
+   * Machine settings (`<user-data>/Machine/settings.json`): where a window whose extension host runs on a server,
+   * as code-server's does, reads machine-scoped settings such as `cubelab.targets`.
+   */
+  machineSettings?: Record<string, unknown>;
   /** Extra environment for the code-server process; it reaches the extension host (`process.env`). */
   env?: Record<string, string>;
   /** Milliseconds to wait until code-server answers /healthz. */
@@ -105,6 +110,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const userDataDir = tempDir('user');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...opts.settings }, null, 2));
+  if (opts.machineSettings) {
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(opts.machineSettings, null, 2));
+  }
   const args = [
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-getting-started-override', '--config', join(userDataDir, 'code-server.yaml'), '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir, opts.folder,

@@ -16,7 +16,7 @@ export interface Session {
 
 export interface CodeServerSuite {
   /** Starts code-server on `folder` with these user settings and opens its workbench in a new page. */
-  open(folder: string, settings?: Record<string, unknown>): Promise<Session>;
+  open(folder: string, settings?: Record<string, unknown>, env?: Record<string, string>, machineSettings?: Record<string, unknown>): Promise<Session>;
   /** Runs `fn` after the file, before the sessions stop (e.g. removing containers a test left). */
   onCleanup(fn: () => Promise<void> | void): void;
 }
@@ -47,9 +47,9 @@ export function codeServerSuite(prepare?: () => void): CodeServerSuite {
   });
 
   return {
-    async open(folder, settings = {}) {
+    async open(folder, settings = {}, env = {}, machineSettings) {
       const b = await start();
-      const server = await startCodeServer({ folder, extensionsDir, settings });
+      const server = await startCodeServer({ folder, extensionsDir, settings, env, ...(machineSettings ? { machineSettings } : {}) });
       cleanups.push(() => server.stop());
       const page = await openWorkbench(b, server.url);
       return { server, page };

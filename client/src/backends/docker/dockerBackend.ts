@@ -29,35 +29,68 @@ export interface DockerTargetSettings {
   hostFacts?: HostFacts;
 }
 
-type DockerTarget = Extract<RunTarget, { kind: 'docker' }>;
+/** The Docker targets (local, or over SSH): both keep the container id. */
+type DockerTarget = Extract<RunTarget, { kind: 'docker' | 'docker-ssh' }>;
 
 /** Per container: whether the attach stream still feeds the terminal, and lines shown and stored per stream. */
 interface LiveState { attachOpen: boolean; shown: { out: number; err: number }; stored: { out: number; err: number } }
 
+/**
+ * Subclasses run the same container lifecycle on another engine (Docker over SSH): they provide the engine,
+ * stage the files where the engine runs, and bring outputs back, through the protected hooks below.
+ */
 export class DockerBackend implements Backend {
-  readonly kind = 'docker' as const;
+  readonly kind: 'docker' | 'docker-ssh' = 'docker';
   readonly name: string;
   readonly endpoint: EngineEndpoint;
-  readonly docker: Dockerode;
-  private readonly host: HostFacts;
+  /** The engine's API client; a subclass replaces it when its connection changes. */
+  protected docker: Dockerode;
+  protected readonly host: HostFacts;
   private readonly grace: number;
   private readonly live = new Map<string, LiveState>();
 
-  constructor(settings: DockerTargetSettings, env: Partial<BackendEnvironment> = {}) {
+  constructor(settings: DockerTargetSettings, env: Partial<BackendEnvironment> = {}, endpoint?: EngineEndpoint) {
     this.name = settings.name ?? 'local';
-    this.endpoint = selectEngine(settings.host);
+    this.endpoint = endpoint ?? selectEngine(settings.host);
     this.docker = new Dockerode(this.endpoint.modem);
     this.host = settings.hostFacts ?? currentHostFacts();
     this.grace = env.stopGraceSeconds ?? 10;
   }
 
-  target(): DockerTarget { return { kind: 'docker', name: this.name, engine: this.endpoint.host }; }
+  /** The engine's API client, for tests and benchmarks. */
+  get engine(): Dockerode { return this.docker; }
+
+  target(): RunTarget { return { kind: 'docker', name: this.name, engine: this.endpoint.host }; }
 
   owns(target: RunTarget): boolean {
     return target.kind === 'docker' && (target.engine === this.endpoint.host || (target.engine === '' && this.name === 'local'));
   }
 
-  private refuseRemote(): void {
+  /** Makes the engine reachable (a subclass connects here); the local backend refuses an engine elsewhere. */
+  protected async connectEngine(): Promise<void> {
+    this.refuseRemote();
+  }
+
+  /** Puts the job's files where the engine runs and returns the plan with the paths there. Local: folders made. */
+  protected async stage(job: Job, reporter: Reporter): Promise<TaskPlan> {
+    for (const d of job.plan.mkdirs) mkdirSync(d, { recursive: true });
+    // A custom workspace gets the task's inputs from <root>/workspace first (mlcube's sync_workspace).
+    for (const s of job.plan.workspaceSync ?? []) {
+      if (existsSync(s.to)) continue;
+      mkdirSync(dirname(s.to), { recursive: true });
+      cpSync(s.from, s.to, { recursive: s.kind === 'directory' });
+      reporter.info(`copied ${s.from} to ${s.to}`);
+    }
+    return job.plan;
+  }
+
+  /** What the container is told about the account it runs as (run as host user). */
+  protected async accountFacts(): Promise<HostFacts> { return this.host; }
+
+  /** After the work ended: outputs back where the user reads them (local: they are there already). */
+  protected async collectOutputs(_record: RunRecord, _reporter: Reporter): Promise<Partial<Pick<RunRecord, 'outputs'>>> { return {}; }
+
+  protected refuseRemote(): void {
     // The plan's mounts are paths of this machine: an engine elsewhere would bind folders that do not exist there.
     if (!isLocalEngine(this.endpoint)) {
       throw new TargetError(`The Docker engine ${this.endpoint.host} (from ${this.endpoint.source === 'setting' ? 'cubelab.docker.host' : this.endpoint.source === 'context' ? `Docker context "${this.endpoint.contextName}"` : 'DOCKER_HOST'}) runs on another host, where this workspace's folders do not exist. `
@@ -66,7 +99,7 @@ export class DockerBackend implements Backend {
   }
 
   async probe(): Promise<TargetInfo> {
-    this.refuseRemote();
+    await this.connectEngine();
     try {
       const v = await this.docker.version();
       return { reachable: true, version: `${v.Version} (API ${v.ApiVersion})` };
@@ -74,23 +107,22 @@ export class DockerBackend implements Backend {
   }
 
   /** Engine errors as sentences a user can act on (no engine, stopped, permission denied). */
-  private explain(e: unknown): Error {
+  protected explain(e: unknown): Error {
     return e instanceof TargetError ? e : explainEngineError(e, this.endpoint);
   }
 
   /** While following a run, any connection failure means the engine went away: the container may still run. */
-  private lost(e: unknown): Error {
+  protected lost(e: unknown): Error {
     if (e instanceof TargetError && e.code === 'unreachable') return e;
-    if (isConnectionError(e) || (e instanceof TargetError && (e.code === 'missing' || e.code === 'denied'))) {
-      return new TargetError(`The Docker engine at ${this.endpoint.host} is unreachable (${(e as { code?: string }).code ?? (e as Error).message}).`, 'unreachable');
-    }
+    if (e instanceof TargetError && (e.code === 'missing' || e.code === 'denied' || e.code === 'target')) return new TargetError(e.message, 'unreachable');
+    if (isConnectionError(e)) return new TargetError(`The Docker engine at ${this.endpoint.host} is unreachable (${(e as { code?: string }).code}).`, 'unreachable');
     return this.explain(e);
   }
 
   // ---------------------------------------------------------------- configure
 
   async configure(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel?: CancelToken): Promise<void> {
-    this.refuseRemote();
+    await this.connectEngine();
     if (!build || build.strategy === 'pull' || !existsSync(build.file)) {
       if (build && build.strategy !== 'pull') reporter.info(`No ${relative(build.context, build.file) || build.file} in ${build.context}: pulling ${image} instead of building.`);
       else if (build && existsSync(build.file)) reporter.info(`build_strategy is "pull": ignoring ${build.file}; set docker.build_strategy to auto to build it.`);
@@ -132,7 +164,7 @@ export class DockerBackend implements Backend {
     reporter.info(`Pulled ${image}`);
   }
 
-  private async build(image: string, build: ImageBuild, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
+  protected async build(image: string, build: ImageBuild, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
     const dockerfile = relative(build.context, build.file);
     if (dockerfile.startsWith('..')) throw new TargetError(`The build file ${build.file} is outside the build context ${build.context}.`, 'build');
     const opts: Record<string, unknown> = { t: image, dockerfile: dockerfile.split(sep).join('/'), networkmode: 'none' };
@@ -175,7 +207,7 @@ export class DockerBackend implements Backend {
   }
 
   /** The image check before a run: build/pull when missing, or always for build_strategy `always`. */
-  private async ensureImage(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
+  protected async ensureImage(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
     let present = true;
     try { await this.docker.getImage(image).inspect(); } catch (e) {
       if (isConnectionError(e)) throw this.explain(e);
@@ -194,28 +226,21 @@ export class DockerBackend implements Backend {
   }
 
   async prepare(job: Job, reporter: Reporter, cancel?: CancelToken): Promise<Prepared> {
-    this.refuseRemote();
-    // Every flag is translated before anything is created, so a bad flag starts nothing.
-    const spec = buildContainerSpec(job.plan, { runId: job.runId, manifest: job.manifest, task: job.task, asHostUser: job.asHostUser, defaultNetwork: job.defaultNetwork }, this.host);
-    if (!spec.ok) throw new TargetError(spec.error, 'bad-flag');
+    await this.connectEngine();
     const docker = dockerPlatform(job.plan);
-    const build = job.build ?? planBuild(job.plan);
-    if (build) buildArgs(build.args, this.host);
-    const warnings = [...spec.warnings];
+    const warnings: string[] = [];
     if (docker.tool && docker.tool !== 'docker') warnings.push(`docker.docker is "${docker.tool}": CubeLab talks to the engine API at ${this.endpoint.host} directly and does not run that command.`);
     if (docker.command) reporter.info(`mlcube would run: ${docker.command}`);
     try {
-      await this.ensureImage(job.plan.image, build, reporter, cancel);
+      // The build and the container use the plan with the paths where the engine runs.
+      const plan = await this.stage(job, reporter);
+      const spec = buildContainerSpec(plan, { runId: job.runId, manifest: job.manifest, task: job.task, asHostUser: job.asHostUser, defaultNetwork: job.defaultNetwork }, await this.accountFacts());
+      if (!spec.ok) throw new TargetError(spec.error, 'bad-flag');
+      warnings.unshift(...spec.warnings);
+      const build = job.build ?? planBuild(plan);
+      await this.ensureImage(plan.image, build, reporter, cancel);
       if (cancel?.cancelled) throw new TargetError('Run cancelled before it started.', 'cancelled');
-      for (const d of job.plan.mkdirs) mkdirSync(d, { recursive: true });
-      // A custom workspace gets the task's inputs from <root>/workspace first (mlcube's sync_workspace).
-      for (const s of job.plan.workspaceSync ?? []) {
-        if (existsSync(s.to)) continue;
-        mkdirSync(dirname(s.to), { recursive: true });
-        cpSync(s.from, s.to, { recursive: s.kind === 'directory' });
-        reporter.info(`copied ${s.from} to ${s.to}`);
-      }
-      const img = await this.docker.getImage(job.plan.image).inspect();
+      const img = await this.docker.getImage(plan.image).inspect();
       return { warnings, image: { id: img.Id, ...(img.RepoDigests?.[0] ? { digest: img.RepoDigests[0] } : {}) }, data: spec.spec };
     } catch (e) {
       throw this.explain(e);
@@ -240,7 +265,7 @@ export class DockerBackend implements Backend {
     }
     reporter.info(`started container ${container.id.slice(0, 12)} (${job.plan.image})`);
     if (attached) this.feedTerminal(state, attached, out);
-    return { ...this.target(), containerId: container.id };
+    return { ...this.target(), containerId: container.id } as RunTarget;
   }
 
   /** The attach stream feeds the terminal until it ends (exit, engine restart); then the log stream does. */
@@ -260,6 +285,7 @@ export class DockerBackend implements Backend {
 
   async stream(target: RunTarget, cursor: unknown, out: StreamOutput, signal: AbortSignal): Promise<void> {
     const id = containerIdOf(target);
+    try { await this.connectEngine(); } catch (e) { throw this.lost(e); }
     let state = this.live.get(id);
     if (!state) { state = { attachOpen: false, shown: { out: 0, err: 0 }, stored: { out: 0, err: 0 } }; this.live.set(id, state); }
     const st = state;
@@ -301,6 +327,7 @@ export class DockerBackend implements Backend {
 
   async poll(target: RunTarget): Promise<WorkState> {
     const id = containerIdOf(target);
+    try { await this.connectEngine(); } catch (e) { throw this.lost(e); }
     let info: Dockerode.ContainerInspectInfo;
     try { info = await this.docker.getContainer(id).inspect(); } catch (e) {
       if (isConnectionError(e)) throw this.lost(e);
@@ -334,6 +361,7 @@ export class DockerBackend implements Backend {
   async cancel(target: RunTarget, record: RunRecord, graceSeconds: number): Promise<void> {
     const id = (target as DockerTarget).containerId;
     if (!id) throw new TargetError(`Run ${record.runId} has no container to stop (yet).`, 'not-found');
+    await this.connectEngine();
     const c = this.docker.getContainer(id);
     let info: Dockerode.ContainerInspectInfo;
     try { info = await c.inspect(); } catch (e) {
@@ -353,7 +381,7 @@ export class DockerBackend implements Backend {
   }
 
   async locate(record: RunRecord): Promise<WorkState> {
-    this.refuseRemote();
+    try { await this.connectEngine(); } catch (e) { throw this.lost(e); }
     const id = (record.target as DockerTarget).containerId;
     if (!id) {
       return { state: 'gone', reason: 'The run never got a container: the window that started it closed (or the engine failed) before the container was created.' };
@@ -372,14 +400,14 @@ export class DockerBackend implements Backend {
     return info.State.Running || info.State.Restarting || info.State.Paused ? { state: 'running' } : { state: 'exited', exitCode: info.State.ExitCode };
   }
 
-  async collect(target: RunTarget, record: RunRecord): Promise<Partial<Pick<RunRecord, 'outputs'>>> {
+  async collect(target: RunTarget, record: RunRecord, reporter: Reporter): Promise<Partial<Pick<RunRecord, 'outputs'>>> {
     const id = (target as DockerTarget).containerId;
+    const outputs = id ? await this.collectOutputs(record, reporter) : {};
     if (id) {
       this.live.delete(id);
-      // Outputs are on this machine already (bind mounts); only the container goes, unless it is to be kept.
       if (!record.keepContainer) await this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
     }
-    return {};
+    return outputs;
   }
 
   cursorFromLog(logPath: string): unknown {

@@ -3,6 +3,7 @@
  * Refresh), the `cubelab` task provider, the Runs view, and re-attachment after a reload with the runs'
  * terminals back. Registering is cheap: nothing here loads dockerode or reads the disk synchronously.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -18,18 +19,21 @@ import type { RunsNode } from './runsTree';
 import { RunTerminal, logTail } from './runTerminal';
 import { TASK_TYPE, overridesOf, taskFor, taskProvider, type CubeLabTaskDefinition } from './taskProvider';
 import { LOCAL_TARGET } from './targets';
+import { TargetsView, type TargetNode } from './targetsView';
 
 export { TASK_TYPE };
 
 export class RunCommands implements vscode.Disposable {
   readonly service: RunService;
   readonly view: RunsView;
+  readonly targetsView: TargetsView;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {
     this.service = new RunService(context, client, output);
     this.view = new RunsView(this.service);
-    this.disposables.push(this.view, this.service, vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reattach()));
+    this.targetsView = new TargetsView(this.service);
+    this.disposables.push(this.view, this.targetsView, this.service, vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reattach()));
   }
 
   private task(def: CubeLabTaskDefinition, plan?: TaskPlan): vscode.Task {
@@ -65,10 +69,16 @@ export class RunCommands implements vscode.Disposable {
 
   // ------------------------------------------------------------------ commands
 
-  async runTask(manifest?: vscode.Uri | string, task?: string, askOverrides = false): Promise<void> {
+  /**
+   * Runs a task: with targets besides the local engine, asks which (the last one used for this task first);
+   * `pickTarget` asks even with the local engine alone.
+   */
+  async runTask(manifest?: vscode.Uri | string, task?: string, askOverrides = false, pickTarget = false): Promise<void> {
     if (!this.service.trusted()) return;
     const uri = typeof manifest === 'string' ? vscode.Uri.parse(manifest) : manifest ?? vscode.window.activeTextEditor?.document.uri;
     if (!uri || uri.scheme !== 'file') { void vscode.window.showWarningMessage('CubeLab: open an MLCube manifest (mlcube.yaml) on disk to run one of its tasks.'); return; }
+    const target = await this.service.targets.pick(`${uri.fsPath}#${task ?? ''}`, this.context.workspaceState, pickTarget);
+    if (!target) return;
     let overrides: string[] = [];
     const key = `cubelab.overrides:${uri.fsPath}#${task ?? ''}`;
     if (askOverrides) {
@@ -81,7 +91,25 @@ export class RunCommands implements vscode.Disposable {
       await this.context.workspaceState.update(key, typed);
       overrides = typed.split(/\s+/).filter(Boolean);
     }
-    await vscode.tasks.executeTask(this.task({ type: TASK_TYPE, manifest: uri.fsPath, task: task ?? '', overrides }));
+    await vscode.tasks.executeTask(this.task({ type: TASK_TYPE, manifest: uri.fsPath, task: task ?? '', overrides, ...(target !== LOCAL_TARGET ? { target } : {}) }));
+  }
+
+  /** Brings a remote run's outputs back now, with progress. */
+  async syncOutputs(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind !== 'run' || !this.service.trusted()) return;
+    const r = node.record;
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CubeLab: outputs of ${r.task} from ${r.target.name}` }, async (progress) => {
+        let last = 0;
+        await this.service.supervisorFor(node.storeRoot).syncOutputs(r.runId, {
+          line: () => undefined, info: (t) => this.output.appendLine(`[sync] ${t}`),
+          progress: (message, current, total) => { const pct = total ? Math.round((100 * (current ?? 0)) / total) : last; progress.report({ message, increment: Math.max(0, pct - last) }); last = pct; },
+        });
+      });
+      void vscode.window.showInformationMessage(`CubeLab: outputs of ${r.task} synced from ${r.target.name}.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CubeLab: ${(e as Error).message}`);
+    }
   }
 
   /**
@@ -111,16 +139,50 @@ export class RunCommands implements vscode.Disposable {
     await vscode.tasks.executeTask(this.task({ type: TASK_TYPE, manifest: r.manifest, task: r.task, overrides: r.overrides, ...(target ? { target } : {}) }, plan));
   }
 
+  /**
+   * Configures the cube's image on a target (asked when there are several): built there from the synced build
+   * context, or pulled there. When a remote target cannot pull an image that the local engine has, CubeLab offers
+   * to copy it over the connection (docker save | docker load, streamed).
+   */
   async configure(manifest?: vscode.Uri | string, task?: string): Promise<void> {
     if (!this.service.trusted()) return;
     const uri = typeof manifest === 'string' ? vscode.Uri.parse(manifest) : manifest ?? vscode.window.activeTextEditor?.document.uri;
     if (!uri) return;
+    const targetName = await this.service.targets.pick(`${uri.fsPath}#${task ?? ''}`, this.context.workspaceState);
+    if (!targetName) return;
+    let plan: TaskPlan | undefined;
     try {
-      const plan = await this.service.plan(uri, task ?? '', []);
-      await this.service.configure(this.service.targets.byName(LOCAL_TARGET), plan);
-      void vscode.window.showInformationMessage(`CubeLab: ${plan.image} is ready.`);
+      plan = await this.service.plan(uri, task ?? '', []);
+      await this.service.configure(this.service.targets.byName(targetName), plan);
+      void vscode.window.showInformationMessage(`CubeLab: ${plan.image} is ready on ${targetName}.`);
     } catch (e) {
-      void vscode.window.showErrorMessage(`CubeLab: ${(e as Error).message}`, 'Show Output').then((c) => { if (c) this.output.show(); });
+      const msg = (e as Error).message;
+      const local = targetName !== LOCAL_TARGET && plan ? await this.localImage(plan.image) : false;
+      const actions = local ? ['Copy Image from the Local Engine', 'Show Output'] : ['Show Output'];
+      const c = await vscode.window.showErrorMessage(`CubeLab: ${msg}`, ...actions);
+      if (c === 'Show Output') this.output.show();
+      if (c === 'Copy Image from the Local Engine' && plan) await this.copyImage(targetName, plan.image);
+    }
+  }
+
+  private async localImage(image: string): Promise<boolean> {
+    try {
+      const local = this.service.targets.byName(LOCAL_TARGET) as unknown as { engine: { getImage(n: string): { inspect(): Promise<unknown> } } };
+      await local.engine.getImage(image).inspect();
+      return true;
+    } catch { return false; }
+  }
+
+  private async copyImage(targetName: string, image: string): Promise<void> {
+    const target = this.service.targets.byName(targetName) as unknown as { copyImageFromLocal?: (i: string, local: unknown, r: unknown) => Promise<void> };
+    const local = this.service.targets.byName(LOCAL_TARGET) as unknown as { engine: unknown };
+    if (!target.copyImageFromLocal) return;
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CubeLab: copying ${image} to ${targetName}` }, () =>
+        target.copyImageFromLocal!(image, local.engine, { info: (t: string) => this.output.appendLine(`[copy] ${t}`), detail: () => undefined, warn: (t: string) => this.output.appendLine(`[copy] warning: ${t}`), progress: () => undefined }));
+      void vscode.window.showInformationMessage(`CubeLab: ${image} is on ${targetName} now.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CubeLab: copying ${image} to ${targetName} failed: ${(e as Error).message}`);
     }
   }
 
@@ -205,6 +267,20 @@ export function registerRuns(context: vscode.ExtensionContext, client: () => Lan
     vscode.commands.registerCommand('cubelab.revealRunOutputs', (n?: RunsNode) => c.revealOutputs(n)),
     vscode.commands.registerCommand('cubelab.deleteRun', (n?: RunsNode) => c.deleteRecord(n)),
     vscode.commands.registerCommand('cubelab.refreshRuns', () => c.view.tree.refresh()),
+    vscode.commands.registerCommand('cubelab.runTaskOnTarget', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined, false, true)),
+    vscode.commands.registerCommand('cubelab.syncOutputs', (n?: RunsNode) => c.syncOutputs(n)),
+    vscode.window.registerTreeDataProvider('cubelab.targets', c.targetsView),
+    vscode.commands.registerCommand('cubelab.targets.connect', (n?: TargetNode) => { if (n?.kind === 'target') return c.targetsView.probe(n.name); }),
+    vscode.commands.registerCommand('cubelab.targets.disconnect', (n?: TargetNode) => { if (n?.kind === 'target') return c.targetsView.disconnect(n.name); }),
+    vscode.commands.registerCommand('cubelab.targets.refresh', async () => {
+      for (const t of c.service.targets.settings()) if (c.service.targets.existing(t.name)?.connection?.state === 'connected') await c.targetsView.probe(t.name);
+      c.targetsView.refresh();
+    }),
+    vscode.commands.registerCommand('cubelab.targets.openSshConfig', async () => {
+      const file = vscode.Uri.file(path.join(os.homedir(), '.ssh', 'config'));
+      try { await vscode.window.showTextDocument(file); } catch { void vscode.window.showInformationMessage(`CubeLab: there is no ${file.fsPath} yet; hosts can also be given as user@host[:port].`); }
+    }),
+    vscode.commands.registerCommand('cubelab.targets.add', () => vscode.commands.executeCommand('workbench.action.openSettings', 'cubelab.targets')),
   );
   // After activation returns: look for runs a previous window left running.
   setTimeout(() => void c.reattach(), 0);

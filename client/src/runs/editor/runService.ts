@@ -28,7 +28,7 @@ export class RunService implements vscode.Disposable {
     private readonly client: () => LanguageClient | undefined,
     readonly output: vscode.OutputChannel,
   ) {
-    this.targets = new TargetRegistry(() => this.runner());
+    this.targets = new TargetRegistry(() => this.runner(), context.extensionPath);
   }
 
   runner(): RunnerModule { return loadRunnerModule(this.context.extensionPath); }

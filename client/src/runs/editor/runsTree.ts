@@ -64,7 +64,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     ];
     item.tooltip = lines.join('\n');
     item.id = `${node.storeRoot}/${r.runId}`;
-    item.contextValue = isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final';
+    // `.remote`: the outputs live on another host (Sync Outputs applies).
+    item.contextValue = `${isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final'}${r.target.kind === 'docker' ? '' : '.remote'}`;
     item.command = { command: 'cubelab.showRunLog', title: 'Show Log', arguments: [node] };
     return item;
   }

@@ -1,0 +1,16 @@
+// An SSH ProxyCommand that counts the bytes of one connection on the wire, both ways:
+//   ProxyCommand node bench/lib/countingProxy.mjs %h %p <file>
+// relays stdin/stdout to host:port and appends "<sent> <received>\n" to <file> when the connection ends.
+import { appendFileSync } from 'node:fs';
+import { connect } from 'node:net';
+
+const [host, port, file] = process.argv.slice(2);
+let sent = 0, received = 0;
+const sock = connect(Number(port), host);
+process.stdin.on('data', (b) => { sent += b.length; sock.write(b); });
+process.stdin.on('end', () => sock.end());
+sock.on('data', (b) => { received += b.length; process.stdout.write(b); });
+const done = () => { try { appendFileSync(file, `${sent} ${received}\n`); } catch { /* the benchmark reads what is there */ } process.exit(0); };
+sock.on('close', done);
+sock.on('error', done);
+process.stdin.on('error', done);
