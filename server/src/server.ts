@@ -19,6 +19,7 @@ import { expandGridRequest } from './mlgym/gridRequest';
 import { listCubes } from './cubes';
 import { storedConfig } from './mlgym/storedConfig';
 import { REQUEST_BUDGET_MS, withinBudget } from './service/budget';
+import { globMatcher } from '../../shared/glob';
 
 declare const CUBELAB_VERSION: string; // injected by esbuild
 
@@ -96,8 +97,19 @@ function scheduleValidation(uri: string, delay: number): void {
 async function pullSettings(): Promise<void> {
   if (!configurationPull) return;
   const s = (await connection.workspace.getConfiguration('cubelab')) as Partial<CubeLabSettings> | null;
+  const files = { ...defaultSettings.files, ...(s?.files ?? {}) };
+  // Glob settings a workspace can set (restricted in untrusted workspaces): lists of strings only, and a
+  // pattern the matcher refuses (too long, too many brace alternatives; shared/glob.ts) said so once, here.
+  for (const key of ['manifestGlobs', 'mlgymGlobs', 'exclude'] as const) {
+    const globs: unknown = files[key];
+    files[key] = Array.isArray(globs) ? globs.filter((g): g is string => typeof g === 'string') : defaultSettings.files[key];
+    for (const g of files[key]) {
+      const m = globMatcher(g, { nocase: true });
+      if (!m.ok) connection.console.warn(`CubeLab: the pattern ${JSON.stringify(g.length > 80 ? `${g.slice(0, 77)}...` : g)} in cubelab.files.${key} is ignored: ${m.reason}.`);
+    }
+  }
   ctx.settings = {
-    files: { ...defaultSettings.files, ...(s?.files ?? {}) },
+    files,
     validation: { ...defaultSettings.validation, ...(s?.validation ?? {}) },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { minimatch } from 'minimatch';
+import { globMatcher } from '../../../shared/glob';
 import { EventLogReader, RunAggregator, compareIds, type ExperimentAggregate, type ExperimentState } from '../events/index';
 import { SIDE_EFFECT_ROOMS, experimentDir, listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
 import { RunStore } from '../runs/runStore';
@@ -70,6 +70,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export async function findLogsUnder(dir: string, globs: readonly string[], opts: { maxDepth?: number; maxEntries?: number } = {}): Promise<string[]> {
   const maxDepth = opts.maxDepth ?? 6;
   let budget = opts.maxEntries ?? 20000;
+  // Compiled once; matched in bounded time, whatever the (workspace-settable) patterns are (shared/glob.ts).
+  const matchers = globs.map((g) => globMatcher(g)).flatMap((m) => (m.ok ? [m.match] : []));
   const found: string[] = [];
   const walk = async (d: string, depth: number): Promise<void> => {
     let list;
@@ -81,7 +83,7 @@ export async function findLogsUnder(dir: string, globs: readonly string[], opts:
         if (depth < maxDepth && e.name !== 'node_modules' && !e.name.startsWith('.')) await walk(p, depth + 1);
       } else if (e.isFile()) {
         const rel = relative(dir, p).split(sep).join('/');
-        if (globs.some((g) => minimatch(rel, g, { dot: true }))) found.push(p);
+        if (matchers.some((match) => match(rel))) found.push(p);
       }
     }
   };

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as ModelModule from './model';
 import type { ExperimentsTreeNode, FoundLog, GridSearchNode } from './model';
+import { globMatcher } from '../../../shared/glob';
 
 type Node = ExperimentsTreeNode | { kind: 'message'; text: string };
 
@@ -28,9 +29,11 @@ const STATE_ICONS: Record<string, [string, string?]> = {
   unknown: ['beaker'],
 };
 
+/** The storage globs, without the ones too long or with too many brace alternatives to match in bounded time (shared/glob.ts). */
 function storageGlobs(): string[] {
   const globs = vscode.workspace.getConfiguration('cubelab').get<string[]>('events.storageGlobs', DEFAULT_GLOBS);
-  return Array.isArray(globs) && globs.length ? globs.filter((g) => typeof g === 'string' && g.length > 0) : DEFAULT_GLOBS;
+  const usable = Array.isArray(globs) ? globs.filter((g) => typeof g === 'string' && g.length > 0 && globMatcher(g).ok) : [];
+  return usable.length ? usable : DEFAULT_GLOBS;
 }
 
 export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {

@@ -3,8 +3,8 @@
  * Cheap on purpose (a few regular expressions over the text): it runs for every YAML file the editor opens,
  * and every file that is neither a manifest nor an MLgym config must cost (almost) nothing.
  */
-import { minimatch } from 'minimatch';
 import type { CubeLabSettings, DocumentKind } from '../../../shared/lsp-protocol';
+import { globMatcher } from '../../../shared/glob';
 
 export interface ClassifyInput {
   /** File-system path of the document (or the URI path for non-file schemes). */
@@ -34,6 +34,11 @@ export function baseName(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
+/**
+ * Whether the path (absolute, or relative to a workspace folder) matches one of the globs. The globs come from
+ * settings a workspace can set: each is compiled once and matched in bounded time (shared/glob.ts); a pattern
+ * too long or with too many brace alternatives matches nothing.
+ */
 function matchesAny(globs: string[], path: string, folders: string[]): boolean {
   if (globs.length === 0) return false;
   const p = path.replace(/\\/g, '/');
@@ -42,7 +47,10 @@ function matchesAny(globs: string[], path: string, folders: string[]): boolean {
     const folder = f.replace(/\\/g, '/').replace(/\/$/, '');
     if (p.startsWith(folder + '/')) candidates.push(p.slice(folder.length + 1));
   }
-  return globs.some((g) => candidates.some((c) => minimatch(c, g, { dot: true, nocase: true })));
+  return globs.some((g) => {
+    const m = typeof g === 'string' ? globMatcher(g, { nocase: true }) : undefined;
+    return !!m && m.ok && candidates.some((c) => m.match(c));
+  });
 }
 
 /** What the content says, for a file whose name says "manifest" (or that a glob forces to be one). */
