@@ -8,6 +8,9 @@
  * indentation, random scalars, truncation, huge strings, stray YAML indicators. `assertNoCrashNoHang` runs a
  * function in-process and fails on any exception or on a run longer than the limit (1 s); it cannot stop a
  * real infinite loop, which `HangGuard` can: it runs the function in a worker thread and terminates it.
+ * Both write out what the function returns as JSON, as the server's answers go over the wire: an answer that
+ * shares values (YAML aliases) is cheap to build and can be exponentially large once serialised, and that
+ * cost counts.
  */
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
@@ -101,7 +104,7 @@ function cpuMs(fn: () => void): number {
 export function assertNoCrashNoHang(fn: (text: string) => unknown, text: string, limitMs = 1000): void {
   const once = () => {
     try {
-      return cpuMs(() => { fn(text); });
+      return cpuMs(() => { serialise(fn(text)); });
     } catch (err) {
       throw new Error(`crashed on input ${preview(text)}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
@@ -109,6 +112,11 @@ export function assertNoCrashNoHang(fn: (text: string) => unknown, text: string,
   let ms = once();
   if (ms > limitMs) ms = once();
   if (ms > limitMs) throw new Error(`took ${ms.toFixed(0)} ms of CPU (limit ${limitMs} ms) on input ${preview(text)}`);
+}
+
+/** Writes out an answer as the LSP connection does (JSON); the length, so that nothing optimises it away. */
+export function serialise(answer: unknown): number {
+  return answer === undefined ? 0 : JSON.stringify(answer).length;
 }
 
 /**
@@ -139,7 +147,8 @@ export class HangGuard {
         // CPU time, not wall time: on a shared machine wall time measures the neighbours. While the worker
         // runs, the main thread only waits, so the process's CPU time is the worker's.
         const c0 = process.cpuUsage();
-        try { fn(text); const c = process.cpuUsage(c0); parentPort.postMessage({ ok: true, ms: (c.user + c.system) / 1000 }); }
+        // The answer is written out as the server's connection would (see serialise()).
+        try { const r = fn(text); if (r !== undefined) JSON.stringify(r); const c = process.cpuUsage(c0); parentPort.postMessage({ ok: true, ms: (c.user + c.system) / 1000 }); }
         catch (e) { parentPort.postMessage({ ok: false, error: e && e.stack ? e.stack : String(e) }); }
       });`;
     const w = new Worker(source, { eval: true });

@@ -3,6 +3,7 @@ import type { GridExpansionParams, GridExpansionResult } from '../../../shared/l
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
 import { analysisOf } from './analysis';
 import { varyingPaths } from './expand';
+import { JsonBudget, valueAtPath } from './jsonBudget';
 
 /** Largest page one request returns: the preview pages through bigger grids. */
 export const MAX_PAGE = 1000;
@@ -14,9 +15,20 @@ export function expandGridRequest(doc: AnalyzedDocument, params: GridExpansionPa
   if ('error' in a.grid) return { count: 0, experiments: [], error: a.grid.error };
   const offset = Math.max(0, Math.floor(params.offset ?? 0));
   const limit = Math.min(MAX_PAGE, Math.max(0, Math.floor(params.limit ?? 100)));
-  return {
-    count: a.grid.count,
-    experiments: a.grid.page(offset, limit),
-    varying: varyingPaths(a.grid.root),
-  };
+  // Experiments share what YAML aliases share: written out as JSON they can be exponentially larger than the
+  // file. One budget for the page (jsonBudget.ts); what is past it is sent as null. The swept values (what
+  // differs between experiments, what a preview shows) are copied first, for every experiment of the page.
+  const json = new JsonBudget();
+  const page = a.grid.page(offset, limit);
+  const varying = varyingPaths(a.grid.root);
+  const swept = page.map((e) => {
+    const pinned = new Map<string, unknown>();
+    for (const path of varying) {
+      const v = valueAtPath(e.config, path);
+      if (v !== undefined) pinned.set(path.join('\u0000'), json.copy(v));
+    }
+    return pinned;
+  });
+  const experiments = page.map((e, i) => ({ id: e.id, config: json.copyPinned(e.config, swept[i]) }));
+  return { count: a.grid.count, experiments, varying };
 }

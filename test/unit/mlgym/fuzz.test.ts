@@ -7,12 +7,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { HangGuard, assertNoCrashNoHang, mutationsOfAny } from '../../helpers/fuzz';
+import { HangGuard, assertNoCrashNoHang, mutationsOfAny, serialise } from '../../helpers/fuzz';
 import { corpusFiles, readCorpus } from '../../helpers/corpus';
-import { mlgymKeystroke } from '../../fixtures/mlgym/keystroke';
+import { mlgymAnswers } from '../../helpers/mlgymAnswers';
+import { context, doc } from '../../helpers/service';
+import { expandGridRequest } from '../../../server/src/mlgym/gridRequest';
 
 const corpus = corpusFiles('mlgym/configs').map(readCorpus);
-const TARGET = join(__dirname, '..', '..', 'fixtures', 'mlgym', 'keystroke.ts');
+// The answers are written out as JSON (helpers/fuzz.ts): an answer that is small in memory and huge on the wire
+// (YAML aliases) is a hang too.
+const TARGET = join(__dirname, '..', '..', 'helpers', 'mlgymAnswers.ts');
 
 let guard: HangGuard;
 /**
@@ -23,7 +27,7 @@ let guard: HangGuard;
 const LIMIT_MS = 5000;
 
 before(async () => {
-  guard = HangGuard.start(TARGET, 'mlgymKeystroke');
+  guard = HangGuard.start(TARGET, 'mlgymAnswers');
   // Warm the YAML parser on big inputs first: its first compilation is not a hang.
   await guard.ready(corpus.join('\n'));
   await guard.check(Array.from({ length: 3000 }, (_, k) => `    k${k}: v${k}`).join('\n') + corpus[1], 60_000);
@@ -45,8 +49,9 @@ test('nasty inputs: no crash, no hang', async () => {
     'm:\n  ? [a, b]\n  : {}\n  component_type_key: MODEL\n',
   ];
   for (const t of nasty) {
-    assertNoCrashNoHang(mlgymKeystroke, t, LIMIT_MS);
+    // In the worker first: a real hang fails there (the worker is terminated) instead of blocking this process.
     await guard.check(t, LIMIT_MS);
+    assertNoCrashNoHang(mlgymAnswers, t, LIMIT_MS);
   }
 });
 
@@ -60,4 +65,26 @@ test('mutated corpus configs: no crash, no hang (time-boxed)', async () => {
     { numRuns: 3000, interruptAfterTimeLimit: 10_000, markInterruptAsFailure: false, seed: Number(process.env.CUBELAB_FUZZ_SEED ?? 20261123) },
   );
   assert.ok(runs >= 50, `only ${runs} fuzz runs`);
+});
+
+/** A grid whose one component names the last of `levels` aliased lists that each name the previous one twice. */
+function aliasChainGrid(levels: number): string {
+  const chain = 'a: &a [1]\n' + Array.from({ length: levels }, (_, i) => `l${i + 1}: &l${i + 1} [*${i === 0 ? 'a' : `l${i}`}, *${i === 0 ? 'a' : `l${i}`}]`).join('\n');
+  return `${chain}\nmodel:\n  component_type_key: MODEL\n  variant_key: DEFAULT\n  config: {model_definition: {x: *l${levels}}, lr: {sweep: absolute, values: [0.1, 0.01]}}\n`;
+}
+
+test('a grid page of an alias chain is written out within the value budget, swept values intact', () => {
+  const ctx = context();
+  for (const levels of [20, 40]) {
+    const d = doc('/g/gs_config.yml', aliasChainGrid(levels), ctx);
+    const t0 = performance.now();
+    const page = expandGridRequest(d, { uri: d.uri, offset: 0, limit: 100 }, ctx);
+    const chars = serialise(page);
+    const ms = performance.now() - t0;
+    // Unbounded, one experiment of the 20-level chain is 18.9 M characters, and the 40-level one never finishes.
+    assert.ok(chars < 6_000_000, `${levels} levels: ${chars} characters`);
+    assert.ok(ms < LIMIT_MS, `${levels} levels: ${ms.toFixed(0)} ms`);
+    assert.equal(page.count, 2);
+    assert.deepEqual(page.experiments.map((e) => (e.config as { model: { config: { lr: unknown } } }).model.config.lr), [0.1, 0.01]);
+  }
 });
