@@ -38,7 +38,10 @@ const home = join(work, 'home');
 mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
 writeFileSync(join(home, '.ssh', 'config'), readFileSync(join(CLIENT, 'ssh_config'), 'utf8').replace(/^Host cubelab-remote$/m,
   `Host cubelab-remote\n  ControlMaster auto\n  ControlPath ${join(home, '.ssh', 'cm-%C')}\n  ControlPersist 600`));
-const cliEnv = { ...process.env, HOME: home };
+// ssh reads ~ from the account database, not $HOME: an `ssh` first on the CLI's PATH adds -F with that config.
+mkdirSync(join(home, 'bin'), { recursive: true });
+writeFileSync(join(home, 'bin', 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${join(home, '.ssh', 'config')} "$@"\n`, { mode: 0o755 });
+const cliEnv = { ...process.env, HOME: home, PATH: `${join(home, 'bin')}:${process.env.PATH}` };
 
 function cliFirstLine() {
   return new Promise((resolve, reject) => {
@@ -50,7 +53,7 @@ function cliFirstLine() {
     p.on('close', (code) => { if (!got) reject(new Error(`docker -H ssh:// exited ${code}: ${err}`)); });
   });
 }
-const cliCold = () => { try { execFileSync('ssh', ['-O', 'exit', 'cubelab-remote'], { env: cliEnv, stdio: 'ignore' }); } catch { /* no master */ } };
+const cliCold = () => { try { execFileSync(join(home, 'bin', 'ssh'), ['-O', 'exit', 'cubelab-remote'], { env: cliEnv, stdio: 'ignore' }); } catch { /* no master */ } };
 
 const cube = join(work, 'cube');
 mkdirSync(join(cube, 'workspace', 'out'), { recursive: true });

@@ -11,6 +11,10 @@ process.stdin.on('data', (b) => { sent += b.length; sock.write(b); });
 process.stdin.on('end', () => sock.end());
 sock.on('data', (b) => { received += b.length; process.stdout.write(b); });
 const done = () => { try { appendFileSync(file, `${sent} ${received}\n`); } catch { /* the benchmark reads what is there */ } process.exit(0); };
-sock.on('close', done);
-sock.on('error', done);
-process.stdin.on('error', done);
+let written = false;
+const finish = () => { if (written) return; written = true; done(); };
+sock.on('close', finish);
+sock.on('error', finish);
+process.stdin.on('error', finish);
+// ssh ends its ProxyCommand with a signal when the session closes.
+for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGPIPE']) process.on(sig, finish);

@@ -48,7 +48,7 @@ export class RunStore {
   async create(record: RunRecord): Promise<void> {
     this.ensureRoot();
     await mkdir(this.dir(record.runId), { recursive: true, mode: 0o700 });
-    await this.enqueue(record.runId, () => this.replace(record));
+    await this.enqueue(record.runId, () => this.replace(record, true));
   }
 
   /**
@@ -100,7 +100,7 @@ export class RunStore {
   }
 
   /** Temporary file, fsync, rename, fsync of the folder; the temporary file never stays behind. */
-  private async replace(record: RunRecord): Promise<void> {
+  private async replace(record: RunRecord, syncFolder = false): Promise<void> {
     const target = this.recordPath(record.runId);
     const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
@@ -116,7 +116,8 @@ export class RunStore {
       await unlink(tmp).catch(() => undefined);
       throw new Error(`Cannot write the record of run ${record.runId} (${target}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    // The rename is durable once the folder is synced (best effort: not every file system allows it).
+    // A new record's folder entry is made durable once; later renames replace a durable entry.
+    if (!syncFolder) return;
     const dir = await open(this.dir(record.runId), 'r').catch(() => undefined);
     if (dir) { await dir.sync().catch(() => undefined); await dir.close(); }
   }

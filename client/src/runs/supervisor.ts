@@ -126,11 +126,13 @@ export class Supervisor {
       const prepared = await backend.prepare(job, reporter, cancel);
       if (cancel?.cancelled) throw new TargetError('Run cancelled before it started.', 'cancelled');
       for (const w of prepared.warnings) reporter.warn(w);
-      const gitNow = await git;
-      await this.patch(run, { image: { name: req.plan.image, ...prepared.image }, git: gitNow, warnings: prepared.warnings.map((w) => maskText(w, secrets)) });
       const target = await backend.submit(job, prepared, reporter, run.out);
-      // A scheduler's work waits in its queue first; the follow loop records when it runs.
-      await this.patch(run, { target, status: backend.queues ? 'queued' : 'running' });
+      // One write for what preparing learned and the handle on the work (a scheduler's work waits in its queue
+      // first; the follow loop records when it runs).
+      await this.patch(run, {
+        target, status: backend.queues ? 'queued' : 'running', image: { name: req.plan.image, ...prepared.image }, git: await git,
+        warnings: prepared.warnings.map((w) => maskText(w, secrets)),
+      });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       const status: RunStatus = e instanceof TargetError && e.code === 'cancelled' ? 'stopped' : 'failed';

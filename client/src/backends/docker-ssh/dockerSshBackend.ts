@@ -9,7 +9,8 @@
  * keeps running there and is re-attached when the connection is back.
  */
 import Dockerode from 'dockerode';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { TargetError, type BackendEnvironment, type ImageBuild, type Job, type Reporter, type TargetInfo, type CancelToken } from '../../runs/backend';
@@ -20,7 +21,7 @@ import type { HostFacts } from '../docker/runArgs';
 import type { AskFn } from '../ssh/askpass';
 import { SshConnection } from '../ssh/connection';
 import { shq } from '../ssh/sshHost';
-import { ignoreRules, listLocal, pull, push, rsyncAvailable, type SyncMethod, type SyncResult } from '../ssh/sync';
+import { ignoreRules, listLocal, pull, push, remoteError, rsyncHere, type SyncMethod, type SyncResult } from '../ssh/sync';
 import { remoteLayout, type PathMapping, type RemoteLayout } from './remotePlan';
 
 export interface DockerSshSettings {
@@ -57,6 +58,7 @@ export class DockerSshBackend extends DockerBackend {
   private readonly settings: DockerSshSettings;
   private readonly sshEnv: SshEnvironment;
   private facts: RemoteFacts | undefined;
+  private learning: Promise<RemoteFacts> | undefined;
   private socketPath = '';
   /** The last sync of each run's work, by run id: what went up (bytes counted) and when. */
   readonly syncs = new Map<string, SyncResult[]>();
@@ -72,7 +74,7 @@ export class DockerSshBackend extends DockerBackend {
       ...(sshEnv.ask ? { ask: sshEnv.ask } : {}), ...(sshEnv.askpassMain ? { askpassMain: sshEnv.askpassMain } : {}),
       ...(sshEnv.keepaliveSeconds ? { keepaliveSeconds: sshEnv.keepaliveSeconds } : {}),
     });
-    this.ssh.on('down', () => { this.facts = undefined; this.socketPath = ''; });
+    this.ssh.on('down', () => { this.facts = undefined; this.learning = undefined; this.socketPath = ''; });
   }
 
   private get socket(): string { return this.settings.socket || '/var/run/docker.sock'; }
@@ -90,17 +92,31 @@ export class DockerSshBackend extends DockerBackend {
   /** Connects (one multiplexed SSH connection), learns the remote account, forwards the engine's socket. */
   protected override async connectEngine(): Promise<void> {
     await this.ssh.connect();
-    if (!this.facts) {
-      const r = await this.ssh.exec('id -u; id -g; printf "%s\\n" "$HOME"; command -v rsync >/dev/null 2>&1 && echo rsync || echo none');
-      const [uid, gid, home, rsync] = r.stdout.toString('utf8').split('\n');
-      if (r.code !== 0 || !home) throw new TargetError(`${this.settings.host} did not say who the remote account is (${r.stderr.trim() || `exit ${r.code}`}).`, 'target');
-      this.facts = { uid: Number(uid), gid: Number(gid), home, rsync: rsync === 'rsync' };
-    }
+    // Who the remote account is is asked now and awaited where it is needed (paths, uid), so the engine's first
+    // answer does not wait for it.
+    this.learning ??= this.learnFacts();
+    this.learning.catch(() => { this.learning = undefined; });
     const local = await this.ssh.forwardSocket(this.socket);
     if (local !== this.socketPath) {
       this.socketPath = local;
-      this.docker = new Dockerode({ socketPath: local });
+      // Keep-alive: the API calls of a run share one forwarded connection instead of opening a channel each.
+      this.docker = new Dockerode({ socketPath: local, agent: new http.Agent({ keepAlive: true }) } as Dockerode.DockerOptions);
     }
+  }
+
+  private async remoteFacts(): Promise<RemoteFacts> {
+    if (this.facts) return this.facts;
+    await this.ssh.connect();
+    this.learning ??= this.learnFacts();
+    return this.learning;
+  }
+
+  private async learnFacts(): Promise<RemoteFacts> {
+    const r = await this.ssh.exec('id -u; id -g; printf "%s\\n" "$HOME"; command -v rsync >/dev/null 2>&1 && echo rsync || echo none');
+    const [uid, gid, home, rsync] = r.stdout.toString('utf8').split('\n');
+    if (r.code !== 0 || !home) throw new TargetError(`${this.settings.host} did not say who the remote account is (${r.stderr.trim() || `exit ${r.code}`}).`, 'target');
+    this.facts = { uid: Number(uid), gid: Number(gid), home, rsync: rsync === 'rsync' };
+    return this.facts;
   }
 
   override async probe(): Promise<TargetInfo> {
@@ -114,38 +130,60 @@ export class DockerSshBackend extends DockerBackend {
   }
 
   /** The remote work folder, with `~` as the remote account's home. */
-  private workDir(): string {
+  private async workDir(): Promise<string> {
     const w = this.settings.workDir || '~/cubelab';
-    const home = this.facts?.home ?? '~';
+    const home = (await this.remoteFacts()).home;
     return w === '~' ? home : w.startsWith('~/') ? `${home}/${w.slice(2)}` : w;
   }
 
   private async method(): Promise<SyncMethod> {
     const want = this.settings.sync ?? 'auto';
     if (want !== 'auto') return want;
-    return (this.facts?.rsync ?? false) && (await rsyncAvailable(this.ssh)) ? 'rsync' : 'builtin';
+    // The remote side's rsync is known from the first call on the connection; this machine's is asked once.
+    return (await this.remoteFacts()).rsync && (await rsyncHere()) ? 'rsync' : 'builtin';
   }
 
   protected override async accountFacts(): Promise<HostFacts> {
-    return { ...this.host, uid: this.facts?.uid, gid: this.facts?.gid };
+    const f = await this.remoteFacts();
+    return { ...this.host, uid: f.uid, gid: f.gid };
   }
 
   /** Sends the cube folder and the task's inputs (only what changed), makes the remote folders. */
   protected override async stage(job: Job, reporter: Reporter): Promise<TaskPlan> {
-    const layout = remoteLayout(job.plan, this.workDir(), this.settings.pathMappings);
+    const layout = remoteLayout(job.plan, await this.workDir(), this.settings.pathMappings);
     this.layouts.set(job.runId, layout);
     const method = await this.method();
     const results: SyncResult[] = [];
-    for (const u of layout.uploads) {
-      const files = await listLocal(u.local, u.kind === 'cube' ? ignoreRules(u.local) : () => false);
+    // What the last sync sent from this cube folder to each remote folder, with the token it left there: when the
+    // local files are the same and the remote token still is, nothing is sent (one round trip checks, and makes
+    // the run's folders).
+    const stateFile = join(layoutRoot(job.plan.root), 'sync', `${this.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-up.json`);
+    let state: Record<string, { token: string; files: string }> = {};
+    try { state = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof state; } catch { /* first sync */ }
+    const listed = await Promise.all(layout.uploads.map((u) => listLocal(u.local, u.kind === 'cube' ? ignoreRules(u.local) : () => false)));
+    const digest = (files: { rel: string; size: number; mtimeMs: number }[]): string =>
+      createHash('sha256').update(files.map((f) => `${f.rel}\0${f.size}\0${Math.floor(f.mtimeMs / 1000)}`).join('\n')).digest('hex');
+    const sums = listed.map(digest);
+    const check = await this.ssh.exec([`mkdir -p ${layout.mkdirs.map(shq).join(' ') || '.'}`,
+      ...layout.uploads.map((u) => `cat ${shq(`${u.remote}/.cubelab-sync`)} 2>/dev/null; echo`)].join(' && '));
+    if (check.code !== 0) throw remoteError(this.settings.host, layout.mkdirs[0] ?? layout.remoteRoot, check.stderr);
+    const tokens = check.stdout.toString('utf8').split('\n');
+    for (const [i, u] of layout.uploads.entries()) {
+      const known = state[u.remote];
+      if (known && known.files === sums[i] && tokens[i] === known.token) {
+        results.push({ method, files: [], bytes: 0, ms: 0 });
+        continue;
+      }
       reporter.info(`Syncing ${u.local} to ${this.settings.host}:${u.remote} (${method})`);
-      const r = await push(this.ssh, u.local, u.remote, files, method, (done, total) => reporter.progress(`Syncing to ${this.settings.host}`, done, total));
+      const r = await push(this.ssh, u.local, u.remote, listed[i] ?? [], method, (done, total) => reporter.progress(`Syncing to ${this.settings.host}`, done, total));
+      const token = randomBytes(8).toString('hex');
+      const w = await this.ssh.exec(`printf %s ${token} > ${shq(`${u.remote}/.cubelab-sync`)}`);
+      if (w.code === 0) state[u.remote] = { token, files: sums[i] ?? '' };
       results.push(r);
       reporter.info(`Synced ${r.files.length} changed file(s), ${r.bytes} bytes, in ${r.ms} ms`);
     }
+    try { mkdirSync(dirname(stateFile), { recursive: true }); writeFileSync(stateFile, JSON.stringify(state)); } catch { /* a note, not needed to run */ }
     this.syncs.set(job.runId, results);
-    const mk = await this.ssh.exec(`mkdir -p ${layout.mkdirs.map(shq).join(' ')}`);
-    if (mk.code !== 0) throw new TargetError(`Cannot create the run's folders on ${this.settings.host}: ${mk.stderr.trim()}`, 'staging');
     for (const s of layout.plan.workspaceSync) {
       const r = await this.ssh.exec(`[ -e ${shq(s.to)} ] || { mkdir -p "$(dirname ${shq(s.to)})" && cp -r ${shq(s.from)} ${shq(s.to)}; }`);
       if (r.code !== 0) throw new TargetError(`Cannot copy ${s.from} to ${s.to} on ${this.settings.host}: ${r.stderr.trim()}`, 'staging');
@@ -160,7 +198,7 @@ export class DockerSshBackend extends DockerBackend {
   protected override async build(image: string, build: ImageBuild, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
     const dockerfile = relative(build.context, build.file);
     if (dockerfile.startsWith('..')) throw new TargetError(`The build file ${build.file} is outside the build context ${build.context}.`, 'build');
-    const remote = `${this.workDir()}/.cubelab-contexts/${basename(build.context).replace(/[^A-Za-z0-9_.-]/g, '_')}-${createHash('sha256').update(build.context).digest('hex').slice(0, 10)}`;
+    const remote = `${await this.workDir()}/.cubelab-contexts/${basename(build.context).replace(/[^A-Za-z0-9_.-]/g, '_')}-${createHash('sha256').update(build.context).digest('hex').slice(0, 10)}`;
     const files = await listLocal(build.context, ignoreRules(build.context));
     const synced = await push(this.ssh, build.context, remote, files, await this.method(), (done, total) => reporter.progress(`Build context to ${this.settings.host}`, done, total));
     reporter.info(`Build context synced to ${this.settings.host}:${remote} (${synced.files.length} changed file(s), ${synced.bytes} bytes)`);
@@ -202,7 +240,7 @@ export class DockerSshBackend extends DockerBackend {
   /** Brings the outputs of a run back; returns where each lives and when it was synced. */
   async syncOutputs(record: RunRecord, reporter: Reporter): Promise<NonNullable<RunRecord['outputs']>> {
     await this.connectEngine();
-    const layout = this.layouts.get(record.runId) ?? remoteLayout(record.plan, this.workDir(), this.settings.pathMappings);
+    const layout = this.layouts.get(record.runId) ?? remoteLayout(record.plan, await this.workDir(), this.settings.pathMappings);
     const method = await this.method();
     const out: NonNullable<RunRecord['outputs']> = [];
     // What earlier syncs left in each local output folder (any run's): CubeLab's own note under .cubelab/.

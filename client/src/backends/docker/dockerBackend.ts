@@ -207,13 +207,15 @@ export class DockerBackend implements Backend {
   }
 
   /** The image check before a run: build/pull when missing, or always for build_strategy `always`. */
-  protected async ensureImage(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
-    let present = true;
-    try { await this.docker.getImage(image).inspect(); } catch (e) {
+  /** The image, built or pulled first when missing (or always, for build_strategy `always`). */
+  protected async ensureImage(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel: CancelToken | undefined): Promise<Dockerode.ImageInspectInfo> {
+    let info: Dockerode.ImageInspectInfo | undefined;
+    try { info = await this.docker.getImage(image).inspect(); } catch (e) {
       if (isConnectionError(e)) throw this.explain(e);
-      present = false;
     }
-    if (!present || build?.strategy === 'always') await this.configure(image, build, reporter, cancel);
+    if (info && build?.strategy !== 'always') return info;
+    await this.configure(image, build, reporter, cancel);
+    return this.docker.getImage(image).inspect();
   }
 
   // ---------------------------------------------------------------- prepare, submit
@@ -238,9 +240,8 @@ export class DockerBackend implements Backend {
       if (!spec.ok) throw new TargetError(spec.error, 'bad-flag');
       warnings.unshift(...spec.warnings);
       const build = job.build ?? planBuild(plan);
-      await this.ensureImage(plan.image, build, reporter, cancel);
+      const img = await this.ensureImage(plan.image, build, reporter, cancel);
       if (cancel?.cancelled) throw new TargetError('Run cancelled before it started.', 'cancelled');
-      const img = await this.docker.getImage(plan.image).inspect();
       return { warnings, image: { id: img.Id, ...(img.RepoDigests?.[0] ? { digest: img.RepoDigests[0] } : {}) }, data: spec.spec };
     } catch (e) {
       throw this.explain(e);

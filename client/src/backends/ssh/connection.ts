@@ -148,14 +148,15 @@ export class SshConnection extends EventEmitter {
     });
     // Ready when the control socket answers; failed when the master exits first.
     for (;;) {
-      const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 100))]);
+      const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5))]);
       if (done) {
         const err = explainSshFailure(this.host.spec, stderr);
         this.lastError = err;
         this.setState('disconnected');
         throw err;
       }
-      if (existsSync(this.control) && (await this.check())) break;
+      // The master makes its control socket once the connection is authenticated and ready for sessions.
+      if (existsSync(this.control)) break;
     }
     this.setState('connected');
     this.lastError = undefined;
@@ -166,14 +167,6 @@ export class SshConnection extends EventEmitter {
       this.lastError = explainSshFailure(this.host.spec, stderr || 'Connection closed');
       this.setState('disconnected');
       this.emit('down', this.lastError);
-    });
-  }
-
-  private check(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const p = spawn(this.opts.ssh ?? 'ssh', [...this.common(), '-S', this.control, '-O', 'check', this.host.destination], { stdio: 'ignore' });
-      p.once('exit', (code) => resolve(code === 0));
-      p.once('error', () => resolve(false));
     });
   }
 

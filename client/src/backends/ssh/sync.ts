@@ -11,7 +11,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import dockerignore from '@balena/dockerignore';
 import * as tar from 'tar-stream';
 import { TargetError } from '../../runs/backend';
@@ -54,54 +54,67 @@ export async function listLocal(root: string, ignored: (rel: string) => boolean 
       if (rel === '') return out; // nothing there yet
       throw new TargetError(`Cannot read ${join(root, rel)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'staging');
     }
+    const files: string[] = [];
     for (const d of entries) {
       const r = rel ? `${rel}/${d.name}` : d.name;
       if (ignored(r)) continue;
-      if (d.isDirectory()) { pending.push(r); continue; }
-      if (!d.isFile()) continue; // links, sockets: not sent
-      const st = await lstat(join(root, r));
-      out.push({ rel: r, size: st.size, mtimeMs: st.mtimeMs });
-      if (out.length > MAX_FILES) throw new TargetError(`${root} holds more than ${MAX_FILES} files to sync; add a .cubelabignore.`, 'staging');
+      if (d.isDirectory()) pending.push(r);
+      else if (d.isFile()) files.push(r); // links, sockets: not sent
     }
+    // A folder's files are looked at together (the thread pool does them side by side).
+    const stats = await Promise.all(files.map((r) => lstat(join(root, r))));
+    files.forEach((r, i) => { const st = stats[i]!; out.push({ rel: r, size: st.size, mtimeMs: st.mtimeMs }); });
+    if (out.length > MAX_FILES) throw new TargetError(`${root} holds more than ${MAX_FILES} files to sync; add a .cubelabignore.`, 'staging');
   }
   return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
 }
 
 /** The files under a remote folder, by size and modification time (GNU find; created when missing). */
-export async function listRemote(conn: SshConnection, root: string): Promise<Map<string, FileEntry>> {
-  const r = await conn.exec(`mkdir -p ${shq(root)} && cd ${shq(root)} && find . -type f -printf '%P\\t%s\\t%T@\\n'`);
-  if (r.code !== 0) throw remoteError(conn, root, r.stderr);
+export async function listRemote(conn: SshConnection, root: string, mkdirs: string[] = []): Promise<Map<string, FileEntry>> {
+  // Whole seconds (the quick check's granularity), gzipped: a listing costs about what rsync's file list does.
+  const r = await conn.exec(`mkdir -p ${[root, ...mkdirs].map(shq).join(' ')} && cd ${shq(root)} && find . -type f -printf '%P\\t%s\\t%Ts\\n' | gzip -c`);
+  if (r.code !== 0) throw remoteError(conn.host.spec, root, r.stderr);
+  let text = '';
+  try { text = gunzipSync(r.stdout).toString('utf8'); } catch (e) { throw remoteError(conn.host.spec, root, `${r.stderr}\n${(e as Error).message}`); }
   const map = new Map<string, FileEntry>();
-  for (const line of r.stdout.toString('utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const [rel, size, mtime] = line.split('\t');
     if (!rel || size === undefined || mtime === undefined) continue;
-    map.set(rel, { rel, size: Number(size), mtimeMs: Math.round(Number(mtime) * 1000) });
+    map.set(rel, { rel, size: Number(size), mtimeMs: Number(mtime) * 1000 });
   }
   return map;
 }
 
-/** rsync's quick check: another size, or a modification time more than a second apart. */
+/** rsync's quick check: another size, or another modification time in whole seconds. */
 function differs(a: FileEntry, b: FileEntry | undefined): boolean {
-  return !b || a.size !== b.size || Math.abs(a.mtimeMs - b.mtimeMs) >= 1000;
+  return !b || a.size !== b.size || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000);
 }
 
 /** Turns what a remote command said about a path into a sentence: a full disk, a permission, or as it stands. */
-export function remoteError(conn: SshConnection, path: string, stderr: string): TargetError {
+export function remoteError(host: string, path: string, stderr: string): TargetError {
   const e = stderr.trim();
   const named = /(?:'|")?(\/[^'":\n]+)(?:'|")?:?\s*(?:No space left on device|Permission denied|Disk quota exceeded)/.exec(e)?.[1] ?? path;
-  if (/No space left on device|Disk quota exceeded/i.test(e)) return new TargetError(`The disk of ${conn.host.spec} is full while writing ${named}: free space there (or change the target's work folder) and run again.`, 'staging');
-  if (/Permission denied|Operation not permitted/i.test(e)) return new TargetError(`${conn.host.spec} refuses to write ${named} (permission denied): the remote account needs write access there (or change the target's work folder).`, 'staging');
-  return new TargetError(`Copying files with ${conn.host.spec} failed at ${path}: ${e.split('\n').slice(-3).join(' ') || 'no message'}.`, 'staging');
+  if (/No space left on device|Disk quota exceeded/i.test(e)) return new TargetError(`The disk of ${host} is full while writing ${named}: free space there (or change the target's work folder) and run again.`, 'staging');
+  if (/Permission denied|Operation not permitted/i.test(e)) return new TargetError(`${host} refuses to write ${named} (permission denied): the remote account needs write access there (or change the target's work folder).`, 'staging');
+  return new TargetError(`Copying files with ${host} failed at ${path}: ${e.split('\n').slice(-3).join(' ') || 'no message'}.`, 'staging');
 }
 
 /** Whether the remote host has rsync (and this machine too). */
-export async function rsyncAvailable(conn: SshConnection): Promise<boolean> {
-  const local = await new Promise<boolean>((resolve) => {
+let localRsync: Promise<boolean> | undefined;
+
+/** Whether this machine has rsync (asked once). */
+export function rsyncHere(): Promise<boolean> {
+  localRsync ??= new Promise<boolean>((resolve) => {
     const p = spawn('rsync', ['--version'], { stdio: 'ignore' });
     p.once('exit', (c) => resolve(c === 0));
     p.once('error', () => resolve(false));
   });
-  if (!local) return false;
+  return localRsync;
+}
+
+/** Whether the remote host has rsync (and this machine too). */
+export async function rsyncAvailable(conn: SshConnection): Promise<boolean> {
+  if (!(await rsyncHere())) return false;
   const r = await conn.exec('command -v rsync >/dev/null 2>&1');
   return r.code === 0;
 }
@@ -122,22 +135,31 @@ function runRsync(conn: SshConnection, args: string[], list: string[]): Promise<
 }
 
 /**
- * Sends the changed files of `local` (the given entries) to the remote folder `remote`. `progress` gets the
- * count of files sent so far. The remote folder is created.
+ * Sends the changed files of `local` (the given entries) to the remote folder `remote`, which is created with
+ * `mkdirs` in the same round trip. rsync does its own quick check (size and time) over the given list; the own
+ * transfer lists the remote folder first. `progress` gets the count of files sent so far.
  */
-export async function push(conn: SshConnection, local: string, remote: string, entries: FileEntry[], method: SyncMethod, progress?: (done: number, total: number) => void): Promise<SyncResult> {
+export async function push(conn: SshConnection, local: string, remote: string, entries: FileEntry[], method: SyncMethod,
+  progress?: (done: number, total: number) => void, mkdirs: string[] = []): Promise<SyncResult> {
   const t0 = Date.now();
-  const theirs = await listRemote(conn, remote);
+  if (method === 'rsync') {
+    progress?.(0, entries.length);
+    const mk = `mkdir -p ${[remote, ...mkdirs].map(shq).join(' ')} && rsync`;
+    // The list is computed here (ignore rules), so both methods consider the same files; %n names each one sent.
+    const r = await runRsync(conn, ['-az', '--times', '--files-from=-', '--out-format=%n', `--rsync-path=${mk}`, `${local}/`, `${conn.host.destination}:${remote}/`], entries.map((f) => f.rel));
+    if (r.code !== 0) throw remoteError(conn.host.spec, remote, r.stderr);
+    const size = new Map(entries.map((f) => [f.rel, f.size]));
+    const sent = r.stdout.split('\n').map((l) => l.trim()).filter((l) => size.has(l));
+    progress?.(entries.length, entries.length);
+    return { method, files: sent, bytes: sent.reduce((n, f) => n + (size.get(f) ?? 0), 0), ms: Date.now() - t0 };
+  }
+  const theirs = await listRemote(conn, remote, mkdirs);
   const changed = entries.filter((f) => differs(f, theirs.get(f.rel)));
   const bytes = changed.reduce((n, f) => n + f.size, 0);
   progress?.(0, changed.length);
   if (!changed.length) return { method, files: [], bytes: 0, ms: Date.now() - t0 };
-  if (method === 'rsync') {
-    // The list is computed here (ignore rules, quick check), so both methods send the same files.
-    const r = await runRsync(conn, ['-az', '--times', '--files-from=-', `${local}/`, `${conn.host.destination}:${remote}/`], changed.map((f) => f.rel));
-    if (r.code !== 0) throw remoteError(conn, remote, r.stderr);
-  } else {
-    const proc = await conn.spawn(`mkdir -p ${shq(remote)} && tar -xzf - -C ${shq(remote)}`, 'pipe');
+  {
+    const proc = await conn.spawn(`tar -xzf - -C ${shq(remote)}`, 'pipe');
     let err = '';
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (d: string) => { if (err.length < 65536) err += d; });
@@ -158,7 +180,7 @@ export async function push(conn: SshConnection, local: string, remote: string, e
     pack.finalize();
     await sent;
     const code = await closed;
-    if (code !== 0) throw remoteError(conn, remote, err);
+    if (code !== 0) throw remoteError(conn.host.spec, remote, err);
   }
   progress?.(changed.length, changed.length);
   return { method, files: changed.map((f) => f.rel), bytes, ms: Date.now() - t0 };
@@ -236,7 +258,7 @@ export async function pull(conn: SshConnection, remote: string, local: string, o
     });
     await pipeline(proc.stdout as Readable, createGunzip(), extract).catch((e: Error) => { throw localOrRemote(conn, local, remote, `${err}\n${e.message}`); });
     const code = await closed;
-    if (code !== 0) throw remoteError(conn, remote, err);
+    if (code !== 0) throw remoteError(conn.host.spec, remote, err);
   }
   opts.progress?.(changed.length, changed.length);
   return { method: opts.method, files: changed.map((f) => f.rel), bytes, ms: Date.now() - t0, kept, synced };
@@ -244,5 +266,5 @@ export async function pull(conn: SshConnection, remote: string, local: string, o
 
 function localOrRemote(conn: SshConnection, local: string, remote: string, stderr: string): TargetError {
   if (/No space left on device|ENOSPC/.test(stderr) && stderr.includes(local)) return new TargetError(`This machine's disk is full while writing ${local}.`, 'staging');
-  return remoteError(conn, remote, stderr);
+  return remoteError(conn.host.spec, remote, stderr);
 }
