@@ -87,7 +87,8 @@ ok = (await step('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.
 // Preparation: what every tier needs. The e2e and integration tiers also need a real VS Code and Chromium.
 const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t === 'runner');
 if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;
-else if (wanted.includes('webviews')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
+// The webviews tier and the endpoint tier's browser tests drive Debian's Chromium.
+else if (wanted.includes('webviews') || wanted.includes('endpoint')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
 if (wanted.includes('runner') || wanted.includes('e2e') || wanted.includes('remote')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
 if (wanted.includes('remote') || wanted.includes('e2e')) ok = (await step('setup: the remote host (sshd and a second Docker engine in a namespace)', 'bash', ['test/env/setup-remote.sh'])) && ok;
 if (wanted.includes('endpoint')) ok = (await step('setup: python3-socketio client', 'bash', ['test/env/setup-python-socketio.sh'])) && ok;

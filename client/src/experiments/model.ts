@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { globMatcher } from '../../../shared/glob';
 import { EventLogReader, RunAggregator, compareIds, type ExperimentAggregate, type ExperimentState } from '../events/index';
-import { SIDE_EFFECT_ROOMS, experimentDir, listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
+import { SIDE_EFFECT_ROOMS, experimentDir, isSafeExperimentId, listCheckpoints, readGridSearchFolder, type CheckpointFolder } from '../events/storage';
 import { RunStore } from '../runs/runStore';
 import { isActive } from '../runs/record';
 
@@ -210,7 +210,8 @@ export class ExperimentsModel {
     const ids = new Set(folder.experimentIds);
     // 2022 logs key experiments by path (`<gs>/conv_net/0`), a folder beside the grid search's own (experimentDir).
     if (agg) for (const id of agg.experiments.keys()) ids.add(id);
-    const sorted = [...ids].sort(compareIds);
+    // An id a log names that is not a plain folder path (`../x`) is left out, not the whole grid search.
+    const sorted = [...ids].filter(isSafeExperimentId).sort(compareIds);
     return Promise.all(sorted.map(async (id) => {
       const dir = experimentDir(gs.dir, id);
       const checkpoints = await listCheckpoints(dir);

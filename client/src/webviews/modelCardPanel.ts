@@ -20,7 +20,7 @@ import { modelCardHtml, modelCardJson } from '../modelcard/exportHtml';
 import { PanelHost, webviewOptions } from './panelHost';
 import { pickEventLog } from './pickSource';
 import { sendRequest } from '../language/request';
-import { experimentDir } from '../events/storage';
+import { experimentDir, isSafeExperimentId } from '../events/storage';
 
 export interface ModelCardTarget { gridSearchDir: string; experimentId: string }
 
@@ -134,6 +134,10 @@ export class ModelCardPanels implements vscode.Disposable {
     const exportAs = async (kind: 'html' | 'json') => {
       const c = card ?? (await load());
       if (!c) return;
+      if (!isSafeExperimentId(target.experimentId)) {
+        host.send({ type: 'status', text: `Not exported: the experiment id ${JSON.stringify(target.experimentId)} is not a folder name.` });
+        return;
+      }
       const suggested = join(experimentDir(target.gridSearchDir, target.experimentId), `model_card_${gsId}_${target.experimentId.split('/').pop() ?? ''}.${kind}`);
       const written = await this.saveFile(suggested, kind === 'html' ? { HTML: ['html'] } : { JSON: ['json'] }, () => (kind === 'html' ? modelCardHtml(c) : modelCardJson(c)));
       if (written) host.send({ type: 'status', text: `Exported ${written}` });

@@ -21,7 +21,7 @@ import { MetricsFeed, metricsCsv } from './metricsData';
 import { ExperimentsFeed } from './experimentsData';
 import { pickEventLog, sourceFromArgument } from './pickSource';
 import { ModelCardPanels, type LanguageClientSource } from './modelCardPanel';
-import { experimentDir } from '../events/storage';
+import { experimentDir, isSafeExperimentId } from '../events/storage';
 
 export class WebviewPanels implements vscode.Disposable {
   private readonly sessions = new SessionRegistry();
@@ -143,6 +143,7 @@ export class WebviewPanels implements vscode.Disposable {
 
   private async openExperiment(session: RunSession, id: string): Promise<void> {
     if (!session.aggregator.experiments.has(id)) return;
+    if (!isSafeExperimentId(id)) { void vscode.window.showWarningMessage(`CubeLab: the experiment id ${JSON.stringify(id)} of this log is not a folder name; its files are not opened.`); return; }
     const config = join(experimentDir(session.gridSearchDir, id), 'experiment_config.json');
     const file = existsSync(config) ? config : undefined;
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
