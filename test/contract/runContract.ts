@@ -66,7 +66,7 @@ function workspace(name: string): { dir: string; store: RunStore } {
 export function storedText(store: RunStore, runId: string): string[] {
   const log = join(store.root, runId, 'run.log');
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').split('\n').map((l) => /^\S+ (out|err) (.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => m[2] ?? '');
+  return readFileSync(log, 'utf8').split('\n').map((l) => /^\S+ (out|err) ([^\n]*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => m[2] ?? '');
 }
 
 const numbered = (n: number, prefix = 'line'): string[] => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);

@@ -35,3 +35,35 @@ test('resuming skips older lines and the lines already stored at the boundary ti
   assert.deepEqual(seen, [false, false, false, true, true]);
   assert.equal(new ResumeFilter(undefined).keep({ ts: 'T0', stream: 'out', text: '' }), true);
 });
+
+test('a line the engine split into 16 KB messages keeps its content: the timestamps of the continuations are not text', () => {
+  const ts = ['2026-12-03T10:25:38.000000001Z', '2026-12-03T10:25:38.000000002Z', '2026-12-03T10:25:38.000000003Z'];
+  const long = 'a'.repeat(16384) + 'b'.repeat(16384) + 'c'.repeat(100);
+  const all = Buffer.concat([frame(1, `${ts[0]} ${long.slice(0, 16384)}`), frame(1, `${ts[1]} ${long.slice(16384, 32768)}`), frame(1, `${ts[2]} ${long.slice(32768)}\n`),
+    frame(1, `${ts[2]} p1\rp2\rp3`), frame(1, `${ts[2]} end\n`)]);
+  const p = new LogFrameParser();
+  const lines = [...p.push(all), ...p.end()];
+  assert.deepEqual(lines.map((l) => [l.ts, l.text.length]), [[ts[0], long.length], [ts[2], 'p1\rp2\rp3end'.length]]);
+  assert.equal(lines[0]!.text, long);
+  assert.equal(lines[1]!.text, 'p1\rp2\rp3end');
+  // Without timestamps (the attach stream), text that looks like one stays text.
+  const q = new LogFrameParser(false);
+  assert.deepEqual([...q.push(Buffer.concat([frame(1, 'x'), frame(1, `${ts[0]} y\n`)])), ...q.end()].map((l) => l.text), [`x${ts[0]} y`]);
+});
+
+test('output without newlines is bounded: past 1 MiB a line is handed on in pieces, nothing lost', () => {
+  const ts = '2026-12-03T10:25:38.000000001Z';
+  const p = new LogFrameParser();
+  const chunk = 'progress 42%\r'.repeat(1000);
+  const out: string[] = [];
+  let total = 0;
+  for (let i = 0; i < 300; i++) {
+    const text = i === 0 ? `${ts} ${chunk}` : `${ts} ${chunk}`;
+    total += chunk.length;
+    for (const l of p.push(frame(1, text))) out.push(l.text);
+  }
+  for (const l of p.end()) out.push(l.text);
+  assert.ok(out.length >= 3, `${out.length} pieces`);
+  assert.ok(out.every((t) => t.length <= (1 << 20)), 'no piece above 1 MiB');
+  assert.equal(out.join('').length, total, 'every character kept');
+});

@@ -10,10 +10,21 @@ import type { LogLine } from '../../runs/backend';
 
 export type { LogLine };
 
+/** Above this, a line without its newline yet is handed on in pieces (a progress bar that only ever writes `\r`). */
+export const MAX_LINE = 1 << 20;
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT[^ ]* /;
+
 export class LogFrameParser {
   private pending: Buffer = Buffer.alloc(0);
   private readonly partial: Record<'out' | 'err', string> = { out: '', err: '' };
   private readonly decoders = { out: new TextDecoder('utf-8'), err: new TextDecoder('utf-8') };
+
+  /**
+   * `timestamps`: the stream is the engine's log with `timestamps=true`, where every message (and every 16 KB
+   * piece of a longer line: the engine's log driver splits those) starts with its timestamp.
+   */
+  constructor(private readonly timestamps = true) {}
 
   /** Feeds a chunk; returns the complete lines it finished. */
   push(chunk: Buffer): LogLine[] {
@@ -37,25 +48,41 @@ export class LogFrameParser {
   end(): LogLine[] {
     const lines: LogLine[] = [];
     for (const s of ['out', 'err'] as const) {
-      if (this.partial[s]) { lines.push(splitTimestamp(this.partial[s], s)); this.partial[s] = ''; }
+      if (this.partial[s]) { lines.push(splitTimestamp(this.partial[s], s, true)); this.partial[s] = ''; }
     }
     return lines;
   }
 
   private take(stream: 'out' | 'err', text: string, lines: LogLine[]): void {
-    let buf = this.partial[stream] + text;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      lines.push(splitTimestamp(buf.slice(0, nl), stream));
-      buf = buf.slice(nl + 1);
+    let t = text;
+    // A message that continues a line (the one before it had no newline) carries a timestamp of its own: the
+    // line keeps the first one, so that its content is what the task printed.
+    if (this.timestamps && this.partial[stream] !== '') {
+      const m = TIMESTAMP.exec(t);
+      if (m) t = t.slice(m[0].length);
     }
-    this.partial[stream] = buf;
+    const buf = this.partial[stream] + t;
+    let start = 0;
+    let nl: number;
+    while ((nl = buf.indexOf('\n', start)) >= 0) {
+      lines.push(splitTimestamp(buf.slice(start, nl), stream));
+      start = nl + 1;
+    }
+    let rest = buf.slice(start);
+    // Bounded: a line longer than MAX_LINE is handed on in pieces of that size, each with the line's timestamp.
+    while (rest.length > MAX_LINE) {
+      const piece = splitTimestamp(rest.slice(0, MAX_LINE), stream, true);
+      lines.push(piece);
+      rest = this.timestamps && piece.ts ? `${piece.ts} ${rest.slice(MAX_LINE)}` : rest.slice(MAX_LINE);
+    }
+    this.partial[stream] = rest;
   }
 }
 
-function splitTimestamp(raw: string, stream: 'out' | 'err'): LogLine {
+/** A line's timestamp and text; a whole line loses the `\r` of a CRLF ending, a piece of one keeps it. */
+function splitTimestamp(raw: string, stream: 'out' | 'err', piece = false): LogLine {
   const sp = raw.indexOf(' ');
-  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  const line = !piece && raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   if (sp > 0 && /^\d{4}-\d\d-\d\dT/.test(raw)) return { ts: line.slice(0, sp), stream, text: line.slice(sp + 1) };
   return { ts: '', stream, text: line };
 }

@@ -70,7 +70,7 @@ export function logTail(file: string, maxLines = 200, maxBytes = 256 * 1024): { 
     if (start > 0) lines.shift(); // a partial first line
     const out: { text: string; stream: 'out' | 'err' }[] = [];
     for (const l of lines) {
-      const m = /^\S+ (out|err) (.*)$/.exec(l);
+      const m = /^\S+ (out|err) ([^\n]*)$/.exec(l);
       if (m) out.push({ stream: m[1] as 'out' | 'err', text: m[2] });
     }
     return out.slice(-maxLines);
