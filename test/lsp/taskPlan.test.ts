@@ -55,9 +55,9 @@ test('cubelab/taskPlan returns the docker plan of a task of an open manifest', a
   assert.deepEqual(p.entrypoint, ['python3', '/w/train.py', '-v']);
   assert.deepEqual(p.args, ['--parameters_file=/mlcube_io0/parameters.yaml', '--data_dir=/mlcube_io1', '--model_dir=/mlcube_io2']);
   assert.deepEqual(p.mounts, [
-    { host: ws, container: '/mlcube_io0', mode: '' },
-    { host: path.join(ws, 'data'), container: '/mlcube_io1', mode: 'ro' },
-    { host: path.join(ws, 'model'), container: '/mlcube_io2', mode: '' },
+    { host: ws, container: '/mlcube_io0', mode: '', io: 'input' },
+    { host: path.join(ws, 'data'), container: '/mlcube_io1', mode: 'ro', io: 'input' },
+    { host: path.join(ws, 'model'), container: '/mlcube_io2', mode: '', io: 'output' },
   ]);
   assert.deepEqual(p.mkdirs, [path.join(ws, 'model')]);
   assert.equal(p.gpus, '1');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tempWorkspace, newRunner, shellPlan, CollectingSink, writeFiles, docker, removeImage } from './helpers';
 import { TargetError as RunnerError } from '../../client/src/runs/backend';
 import { DockerTestRunner as DockerRunner } from './helpers';
-import { RUN_ID_LABEL } from '../../client/src/backends/docker/containerSpec';
+import { RUN_ID_LABEL } from '../../shared/docker/containerSpec';
 
 const IMAGE = 'cubelab-test/cube-run:1';
 after(() => removeImage(IMAGE));

@@ -32,4 +32,4 @@ export { TargetError, type Backend, type RunSink, type ImageBuild, type CancelTo
 export { DockerBackend } from './docker/dockerBackend';
 export { DockerSshBackend } from './docker-ssh/dockerSshBackend';
 export { selectEngine, type EngineEndpoint } from './docker/engine';
-export { translateRunArgs } from './docker/runArgs';
+export { translateRunArgs } from '../../../shared/docker/runArgs';

@@ -14,6 +14,8 @@ import type { RunLock } from './runLock';
 import type { RunLog } from './runLog';
 import type { RunStore } from './runStore';
 import { digests, maskText, planSecrets, redactPlan, type Secret } from './secrets';
+import { planGrants } from '../../../shared/docker/hostGrants';
+import { currentHostFacts } from '../../../shared/docker/runArgs';
 
 export interface RunOutcome {
   runId: string;
@@ -99,6 +101,12 @@ export class Supervisor {
     const runId = this.store.newRunId(req.task);
     const secrets = planSecrets(req.plan);
     // git answers while the target works (tens of ms in a large working tree).
+    // What the container may do to the host must have been confirmed (the editor asks; the CLI takes a flag):
+    // a repository can ship a manifest, or a stored plan, that asks for the host.
+    const granted = planGrants(req.plan, currentHostFacts());
+    if (granted.set.items.length && req.grants?.sha256 !== granted.set.sha256) {
+      throw new TargetError(`This run would give the container access to the host: ${granted.grants.map((g) => g.text).join('; ')}. It starts only once that is confirmed.`, 'refused');
+    }
     // A job the backend cannot translate, or a target that cannot be reached, starts nothing and records nothing.
     backend.validate?.({ runId, manifest: req.manifest, task: req.task, plan: req.plan, build: req.build, asHostUser: req.asHostUser, defaultNetwork: req.defaultNetwork, keepContainer: req.keepContainer });
     const git = gitState(dirname(req.manifest));
@@ -109,9 +117,10 @@ export class Supervisor {
       plan: redactPlan(req.plan, secrets), overrides: (req.overrides ?? []).map((o) => maskText(o, secrets)),
       image: { name: req.plan.image }, keepContainer: req.keepContainer ?? false, status: 'configuring',
       startedAt: new Date().toISOString(), exitCode: null, git: null, warnings: [],
-      ...(secrets.length ? { secrets: digests(secrets) } : {}), ...(req.grants ? { grants: req.grants } : {}),
+      ...(secrets.length ? { secrets: digests(secrets) } : {}), ...(granted.set.items.length ? { grants: granted.set } : {}),
     };
     await this.store.create(record);
+    this.onRecord(record);
     const lock = await this.store.tryLock(runId);
     if (!lock) throw new TargetError(`Run ${runId} is already followed by another window.`, 'target');
     const run = this.newActive(record, backend, lock, sink, secrets);

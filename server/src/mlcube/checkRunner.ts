@@ -10,6 +10,8 @@ import type { ErrorObject } from 'ajv';
 import { didYouMean, q, type CheckContext } from './checkContext';
 import { quietToJS, spanInString, type Entry, type MapModel } from './model';
 import { enumOf, knownKeys, schemaErrors } from './schema';
+import { translateRunArgs } from '../../../shared/docker/runArgs';
+import { specGrants } from '../../../shared/docker/hostGrants';
 
 const RESERVED_TOP = ['runtime', 'runner', 'workspace'];
 
@@ -170,27 +172,63 @@ function checkGpus(c: CheckContext): void {
   }
 }
 
-/** Flags in `cpu_args`/`gpu_args` that give the container control of the host. */
-const HOST_FLAGS: { re: RegExp; why: string }[] = [
-  { re: /(?:^|\s)(--privileged(?:=true)?)(?=\s|$)/, why: 'runs the container with every capability and all host devices' },
-  { re: /(?:^|\s)((?:-v|--volume|--mount)[=\s]+(?:type=bind,\s*)?(?:source=|src=)?\/(?::|,|\s|$)\S*)/, why: 'mounts the whole host file system into the container' },
-  { re: /(\/var\/run\/docker\.sock|\/run\/docker\.sock)/, why: 'hands the container the Docker socket, i.e. root on the host' },
-  { re: /(?:^|\s)(--pid[=\s]+host)(?=\s|$)/, why: 'shares the host\'s process namespace' },
-  { re: /(?:^|\s)(--cap-add[=\s]+(?:ALL|SYS_ADMIN))(?=\s|$)/i, why: 'grants host-level capabilities' },
-];
+/** A word of a flags string and where it is (quotes left in: only its place matters here). */
+interface Word { text: string; start: number; end: number }
 
+function wordsOf(text: string): Word[] {
+  const out: Word[] = [];
+  for (const m of text.matchAll(/\S+/g)) out.push({ text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+  return out;
+}
+
+/** Flags that take their value as the next word when written without `=`. */
+const VALUE_FLAGS = /^(-v|--volume|--mount|--net|--network|--pid|--ipc|--uts|--cap-add|--security-opt|--device)$/;
+
+/** The words of `flags` that ask for a grant: the flag and, when separate, its value. */
+function grantSpan(words: Word[], id: string): [number, number] | undefined {
+  const hit = (i: number): [number, number] => {
+    const w = words[i]!;
+    const next = words[i + 1];
+    return VALUE_FLAGS.test(w.text) && next ? [w.start, next.end] : [w.start, w.end];
+  };
+  const [kind, value = ''] = id.split(/[=:](.*)/s);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!.text;
+    const withValue = VALUE_FLAGS.test(w) ? `${w}=${words[i + 1]?.text ?? ''}` : w;
+    if (kind === 'privileged' && /^--privileged(=true)?$/.test(w)) return hit(i);
+    if (/^(network|pid|ipc|uts)$/.test(kind ?? '') && new RegExp(`^--(${kind === 'network' ? 'net|network' : kind})=host$`).test(withValue)) return hit(i);
+    if (kind === 'cap-add' && /^--cap-add=/i.test(withValue) && withValue.slice('--cap-add='.length).toUpperCase() === value) return hit(i);
+    if (kind === 'security-opt' && /^--security-opt=/.test(withValue) && withValue.slice('--security-opt='.length).replace(/^['"]|['"]$/g, '') === value) return hit(i);
+    if (kind === 'device' && /^--device=/.test(withValue) && withValue.includes(value)) return hit(i);
+    if (kind === 'bind' && /^(-v|--volume|--mount)=/.test(withValue)) {
+      const src = value.replace(/:(ro|rw)$/, '');
+      const v = withValue.replace(/^[^=]*=/, '');
+      if (v.split(/[:,=]/).includes(src) || v.startsWith(`${src}:`)) return hit(i);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `cpu_args`, `gpu_args` and a string `env_args` are translated as a run translates them (shared/docker/runArgs.ts),
+ * and what the resulting container may do to the host is reported at the words that ask for it. The run asks
+ * before it starts (shared/docker/hostGrants.ts); this says it while the file is edited.
+ */
 function checkHostAccess(c: CheckContext, docker: MapModel): void {
-  for (const key of ['cpu_args', 'gpu_args']) {
+  const facts = { env: c.ctx.env, home: c.ctx.env.HOME ?? '/nonexistent-home' };
+  for (const key of ['cpu_args', 'gpu_args', 'env_args']) {
     const e = docker.get(key);
-    if (!e || typeof e.scalar !== 'string' || !isScalar(e.value)) continue;
-    for (const { re, why } of HOST_FLAGS) {
-      const m = re.exec(e.scalar);
-      if (!m) continue;
-      const start = m.index + m[0].indexOf(m[1]);
-      const span = spanInString(e.value as Scalar, c.doc.parsed.text, start, start + m[1].length);
+    if (!e || typeof e.scalar !== 'string' || !isScalar(e.value) || e.scalar.includes('${')) continue;
+    const t = translateRunArgs([e.scalar], null, facts);
+    if (!t.ok) continue; // an untranslatable flag is reported by the run itself
+    const words = wordsOf(e.scalar);
+    for (const g of specGrants(t.value.hostConfig, facts.home)) {
+      const at = grantSpan(words, g.id);
+      const span = at ? spanInString(e.value as Scalar, c.doc.parsed.text, at[0], at[1]) : e.valueSpan;
+      const flag = at ? e.scalar.slice(at[0], at[1]) : e.scalar;
       c.report('mlcube/host-access-flag', span,
-        `${q(m[1].trim())} in ${q(key)} ${why}: mlcube passes it to \`docker run\` as is, so running this MLCube trusts its image with the host.`,
-        { flag: m[1].trim(), key });
+        `${q(flag)} in ${q(key)} ${g.text}: mlcube passes it to \`docker run\` as is, so running this MLCube trusts its image with the host. CubeLab asks before the first run that grants it.`,
+        { flag, key, grant: g.id });
     }
   }
 }

@@ -26,7 +26,8 @@ export const MLCUBE_CODES = {
   'mlcube/runner-value-type': { severity: 'error', doc: '`image`, `docker` (or `singularity`) must be non-blank strings; mlcube fails with "IllegalParameterTypeError/ValueError". data: {key, section}' },
   'mlcube/bad-build-strategy': { severity: 'error', doc: '`build_strategy` is not one of pull, auto, always; mlcube fails with "IllegalParameterValueError". data: {value, suggestion?}' },
   'mlcube/missing-dockerfile': { severity: 'warning', doc: '`build_strategy` is auto/always but the recipe (`build_context`/`build_file`) does not exist; mlcube silently falls back to `docker pull`. data: {recipe}' },
-  'mlcube/host-access-flag': { severity: 'warning', doc: '`cpu_args`/`gpu_args` hand the container the host (`--privileged`, `-v /:/...`, the Docker socket, `--pid=host`...). data: {flag, key}' },
+  'mlcube/host-access-flag': { severity: 'warning', doc: '`cpu_args`, `gpu_args` or a string `env_args` hand the container the host (`--privileged`, `-v /:/...` or `/etc`, the Docker socket, `--network/--pid/--ipc/--uts=host`, `--cap-add`, `--security-opt seccomp=unconfined`, `--device`), read off the translated container spec. data: {flag, key, grant}' },
+  'mlcube/host-access-mount': { severity: 'warning', doc: 'A parameter whose path is a host folder holding the system or credentials (`/`, `/etc/...`, `~/.ssh`): mlcube mounts it (a file\'s parent folder) into the container. data: {task, param, path}' },
 
   // ---- platform ----
   'mlcube/accelerator-count-type': { severity: 'error', doc: '`platform.accelerator_count` is not an integer (e.g. the string "1"); mlcube loads it but `run` crashes with "TypeError: \'>\' not supported". data: {replacement?} (the unquoted integer)' },

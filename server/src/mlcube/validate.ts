@@ -17,6 +17,7 @@ import { checkContext, type CheckContext } from './checkContext';
 import { checkInterpolations, rootDir } from './checkInterpolations';
 import { checkPlatform, checkRunnerSection, checkTopLevel } from './checkRunner';
 import { checkTasks } from './checkTasks';
+import { checkHostMounts } from './checkHostMounts';
 import { effectiveConfig, resolveValue } from './interpolation';
 import { manifestModel, quietToJS, type ParamModel } from './model';
 
@@ -45,6 +46,7 @@ export function validateManifest(doc: AnalyzedDocument, ctx: ServiceContext): Di
   checkRunnerSection(c, 'singularity');
   checkPlatform(c);
   checkTasks(c, (p) => resolvedPath(p, config, ctx));
+  checkHostMounts(c, (p) => resolvedPath(p, config, ctx));
   checkInterpolations(c, config);
   // In document order, as a reader (and the Problems panel) goes through the file.
   return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { translateRunArgs, splitShellWords, parseBytes, gpuDeviceRequest, type HostFacts } from '../../../client/src/backends/docker/runArgs';
-import { buildContainerSpec, RUN_ID_LABEL } from '../../../client/src/backends/docker/containerSpec';
+import { translateRunArgs, splitShellWords, parseBytes, gpuDeviceRequest, type HostFacts } from '../../../shared/docker/runArgs';
+import { buildContainerSpec, RUN_ID_LABEL } from '../../../shared/docker/containerSpec';
 import { makePlan } from './planFixture';
 import type { TaskPlan } from '../../../shared/lsp-protocol';
 

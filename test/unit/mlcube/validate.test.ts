@@ -210,14 +210,30 @@ test('the legacy $WORKSPACE token is a warning inside the string', () => {
   assert.deepEqual(covered(text, run(text)), [['mlcube/legacy-workspace-token', '$WORKSPACE']]);
 });
 
-test('flags that give the container the host are warnings', () => {
+test('flags that give the container the host are warnings, read off the translated container spec', () => {
   const text = 'docker:\n  image: x\n  cpu_args: --pid=host -v /:/host\n  gpu_args: --mount type=bind,source=/var/run/docker.sock,target=/s --cap-add SYS_ADMIN\ntasks: {}\n';
   const ds = run(text);
   assert.deepEqual(covered(text, ds).sort(), [
-    ['mlcube/host-access-flag', '--cap-add SYS_ADMIN'], ['mlcube/host-access-flag', '--pid=host'],
-    ['mlcube/host-access-flag', '-v /:/host'], ['mlcube/host-access-flag', '/var/run/docker.sock'],
+    ['mlcube/host-access-flag', '--cap-add SYS_ADMIN'], ['mlcube/host-access-flag', '--mount type=bind,source=/var/run/docker.sock,target=/s'],
+    ['mlcube/host-access-flag', '--pid=host'], ['mlcube/host-access-flag', '-v /:/host'],
   ]);
-  assert.deepEqual(run('docker:\n  image: x\n  cpu_args: -v /data:/data --network=host\ntasks: {}\n'), []);
+  assert.match(ds.find((d) => /docker\.sock/.test(String((d.data as { flag: string }).flag)))!.message, /mounts \/var\/run\/docker\.sock \(a socket on the host \(the container engine's own/);
+  // The host's network namespace, a system folder, seccomp off, and flags hidden in a string env_args.
+  const more = 'docker:\n  image: x\n  cpu_args: --network=host -v /etc:/etc:ro --security-opt seccomp=unconfined\n  env_args: -e A=1 --privileged\ntasks: {}\n';
+  assert.deepEqual(covered(more, run(more)).sort(), [
+    ['mlcube/host-access-flag', '--network=host'], ['mlcube/host-access-flag', '--privileged'],
+    ['mlcube/host-access-flag', '--security-opt seccomp=unconfined'], ['mlcube/host-access-flag', '-v /etc:/etc:ro'],
+  ]);
+  // Harmless: a data folder, shared memory, a named network.
+  assert.deepEqual(run('docker:\n  image: x\n  cpu_args: -v /data:/data -v /dev/shm:/dev/shm --network=none --ipc=private\ntasks: {}\n'), []);
+});
+
+test('parameters whose path is a system or credentials folder of the host are warnings at the path', () => {
+  const text = `${BASE}tasks:\n  t:\n    parameters:\n      inputs:\n        root: {type: directory, default: /}\n        passwd: {type: file, default: /etc/passwd}\n        keys: ~/.ssh/\n        data: {type: directory, default: /data/mnist}\n      outputs:\n        out: out/\n`;
+  const ds = run(text, { HOME: '/home/u' }).filter((d) => d.code === 'mlcube/host-access-mount');
+  assert.deepEqual(covered(text, ds), [['mlcube/host-access-mount', '/'], ['mlcube/host-access-mount', '/etc/passwd'], ['mlcube/host-access-mount', '~/.ssh/']]);
+  assert.match(ds[1]!.message, /The input `passwd` of task `t` mounts `\/etc` of the host into the container \(the host's \/etc\)/);
+  assert.match(ds[2]!.message, /mounts `\/home\/u\/\.ssh` of the host into the container \(your credentials \(\.ssh\)\)/);
 });
 
 test('a missing Dockerfile matters only for auto/always', () => {

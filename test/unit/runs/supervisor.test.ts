@@ -161,3 +161,22 @@ test('stop from a window that does not have the run\'s target configured: a clea
   await s.sup.stop(h.runId);
   assert.equal((await h.done).status, 'stopped');
 });
+
+test('what a plan grants the container on the host must be confirmed: refused (nothing recorded) until it is, then recorded', async () => {
+  const s = setup('grants');
+  const plan = memoryPlan({ lines: ['x'] }, { mounts: [{ host: '/etc', container: '/mlcube_io0', mode: 'ro' }] });
+  plan.platforms.docker.runArgs = '--privileged --network=host';
+  await assert.rejects(s.sup.start({ backend: s.backend, manifest: join(s.dir, 'mlcube.yaml'), task: 'train', plan }),
+    (e: Error) => /would give the container access to the host: mounts \/etc \(the host's \/etc\), read-only; runs privileged .*; shares the host's network namespace\. It starts only once that is confirmed\./.test(e.message));
+  assert.deepEqual((await s.store.list()).runs, [], 'nothing recorded');
+  const { planGrants } = await import('../../../shared/docker/hostGrants');
+  const { currentHostFacts } = await import('../../../shared/docker/runArgs');
+  const { set } = planGrants(plan, currentHostFacts());
+  assert.deepEqual(set.items, ['bind:/etc:ro', 'network=host', 'privileged']);
+  // Another set (one more grant) is not the one confirmed.
+  const other = { ...plan, platforms: { ...plan.platforms, docker: { ...plan.platforms.docker, runArgs: '--privileged --network=host --pid=host' } } };
+  await assert.rejects(s.sup.start({ backend: s.backend, manifest: join(s.dir, 'mlcube.yaml'), task: 'train', plan: other, grants: set }), /shares the host's processes namespace/);
+  const h = await s.sup.start({ backend: s.backend, manifest: join(s.dir, 'mlcube.yaml'), task: 'train', plan, grants: set });
+  assert.equal((await h.done).status, 'succeeded');
+  assert.deepEqual((await s.store.read(h.runId)).grants, set);
+});

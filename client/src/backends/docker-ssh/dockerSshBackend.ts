@@ -17,7 +17,7 @@ import { TargetError, type BackendEnvironment, type ImageBuild, type Job, type R
 import type { RunRecord, RunTarget } from '../../runs/record';
 import type { TaskPlan } from '../../../../shared/lsp-protocol';
 import { DockerBackend, buildArgs } from '../docker/dockerBackend';
-import type { HostFacts } from '../docker/runArgs';
+import type { HostFacts } from '../../../../shared/docker/runArgs';
 import type { AskFn } from '../ssh/askpass';
 import { SshConnection } from '../ssh/connection';
 import { shq } from '../ssh/sshHost';

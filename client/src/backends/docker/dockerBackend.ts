@@ -15,11 +15,11 @@ import {
 } from '../../runs/backend';
 import type { RunRecord, RunTarget } from '../../runs/record';
 import { buildContextFiles } from './buildContext';
-import { buildContainerSpec, RUN_ID_LABEL, type ContainerSpec } from './containerSpec';
+import { buildContainerSpec, RUN_ID_LABEL, type ContainerSpec } from '../../../../shared/docker/containerSpec';
 import { explainEngineError, explainStartError, isConnectionError, isLocalEngine, selectEngine, type EngineEndpoint } from './engine';
 import { LogFrameParser, ResumeFilter, readLogPosition, sinceParam, type LogPosition } from './logFrames';
-import { currentHostFacts, splitShellWords, type HostFacts } from './runArgs';
-import { dockerPlatform } from './plan';
+import { currentHostFacts, splitShellWords, type HostFacts } from '../../../../shared/docker/runArgs';
+import { dockerPlatform } from '../../../../shared/docker/platform';
 
 export interface DockerTargetSettings {
   /** The target's name (`local` for the default engine). */
@@ -272,7 +272,7 @@ export class DockerBackend implements Backend {
   /** The attach stream feeds the terminal until it ends (exit, engine restart); then the log stream does. */
   private feedTerminal(state: LiveState, stream: Readable, out: StreamOutput): void {
     state.attachOpen = true;
-    const parser = new LogFrameParser();
+    const parser = new LogFrameParser(false); // the attach stream has no timestamps
     const give = (lines: LogLine[]) => { for (const l of lines) { state.shown[l.stream]++; out.show(l.text, l.stream); } };
     stream.on('data', (chunk: Buffer) => give(parser.push(chunk)));
     let ended = false;

@@ -12,6 +12,8 @@ import type { RunSink } from '../backend';
 import { isFinal, type RunRecord } from '../record';
 import { RunStore } from '../runStore';
 import { changedSecrets, digests, planSecrets, redactPlan } from '../secrets';
+import { planGrants, type GrantSet } from '../../../../shared/docker/hostGrants';
+import { currentHostFacts } from '../../../../shared/docker/runArgs';
 import type { RunOutcome } from '../supervisor';
 import { RunService } from './runService';
 import { RunsView } from './runsView';
@@ -56,8 +58,11 @@ export class RunCommands implements vscode.Disposable {
     try {
       const backend = this.service.targets.byName(def.target || LOCAL_TARGET);
       const plan = given ?? await this.service.plan(uri, def.task, overrides);
+      // Every plan is checked, a stored one too (Re-run): a repository can ship one that asks for the host.
+      const grants = await this.confirmGrants(plan);
+      if (grants === false) { sink.info('Not run: the access it asks for on the host was not allowed.'); return undefined; }
       sink.info(`CubeLab: ${plan.taskName} in ${plan.image} on ${backend.name}`);
-      return await this.service.execute({ manifest: def.manifest, task: plan.taskName, plan, overrides, backend }, sink, (h) => started(h.runId));
+      return await this.service.execute({ manifest: def.manifest, task: plan.taskName, plan, overrides, backend, ...(grants ? { grants } : {}) }, sink, (h) => started(h.runId));
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       sink.info(`error: ${msg}`);
@@ -65,6 +70,23 @@ export class RunCommands implements vscode.Disposable {
       void vscode.window.showErrorMessage(`CubeLab: ${msg}`);
       return undefined;
     }
+  }
+
+  /**
+   * What the plan's container may do to the host: nothing (undefined), allowed (the set), or refused (false).
+   * Asked once per distinct set of grants (remembered by its hash in this workspace).
+   */
+  private async confirmGrants(plan: TaskPlan): Promise<GrantSet | undefined | false> {
+    const { grants, set } = planGrants(plan, currentHostFacts());
+    if (!set.items.length) return undefined;
+    const allowed = this.context.workspaceState.get<string[]>('cubelab.allowedGrants', []);
+    if (allowed.includes(set.sha256)) return set;
+    const answer = await vscode.window.showWarningMessage(`CubeLab: the task ${plan.taskName} gives its container access to the host it runs on.`,
+      { modal: true, detail: `${grants.map((g) => `• ${g.text}`).join('\n')}\n\nThe image can then read or change what this grants. Allow it only for an image you trust. CubeLab remembers the answer for exactly this set in this workspace.` },
+      'Allow and Run');
+    if (answer !== 'Allow and Run') return false;
+    await this.context.workspaceState.update('cubelab.allowedGrants', [...allowed, set.sha256]);
+    return set;
   }
 
   // ------------------------------------------------------------------ commands

@@ -2,8 +2,8 @@
  * Turns a task plan into the Engine API's container-create body, as `mlcube run --platform=docker` would
  * build its `docker run` line (docs/mlcube.md §2.3). Pure; the flag translation is in runArgs.ts.
  */
-import type { TaskPlan } from '../../../../shared/lsp-protocol';
-import { dockerPlatform } from './plan';
+import type { TaskPlan } from '../lsp-protocol';
+import { dockerPlatform } from './platform';
 import { translateRunArgs, type HostFacts, type RunArgsResult, type TranslatedHostConfig } from './runArgs';
 
 export const RUN_ID_LABEL = 'org.cubelab.run-id';

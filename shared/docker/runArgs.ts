@@ -165,7 +165,7 @@ const VALUE_FLAGS: Record<string, string> = {
   '--env': '--env', '--ulimit': '--ulimit', '-u': '--user', '--user': '--user', '-m': '--memory',
   '--memory': '--memory', '--cpuset-cpus': '--cpuset-cpus', '--security-opt': '--security-opt',
   '--pid': '--pid', '--uts': '--uts', '--cpus': '--cpus', '--cap-add': '--cap-add', '--cap-drop': '--cap-drop',
-  '--device': '--device', '-w': '--workdir', '--workdir': '--workdir', '-h': '--hostname', '--hostname': '--hostname',
+  '--device': '--device', '--mount': '--mount', '-w': '--workdir', '--workdir': '--workdir', '-h': '--hostname', '--hostname': '--hostname',
 };
 /** Flags without a value (`--privileged` also takes `=true|false`). */
 const BOOL_FLAGS = new Set(['--privileged', '--rm', '-i', '-t', '-it', '-ti', '--interactive', '--tty', '-d', '--detach', '--init']);
@@ -250,6 +250,16 @@ export function translateRunArgs(sources: string[], gpus: string | null, host: H
         const parts = value.split(':');
         if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) return fail(name, `${name} ${value}: expected HOST:CONTAINER[:ro|rw].`);
         (hc.Binds ??= []).push(value); break;
+      }
+      case '--mount': {
+        // `type=bind,source=H,target=C[,readonly]`: a bind like -v; other mount types are not translated.
+        const kv = new Map(value.split(',').map((p) => { const i = p.indexOf('='); return i < 0 ? [p.trim(), 'true'] as const : [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const; }));
+        const type = kv.get('type') ?? 'volume';
+        const src = kv.get('source') ?? kv.get('src');
+        const dst = kv.get('target') ?? kv.get('destination') ?? kv.get('dst');
+        if (type !== 'bind' || !src || !dst) return fail(name, `${name} ${value}: CubeLab translates bind mounts only (type=bind,source=HOST,target=CONTAINER[,readonly]).`);
+        const ro = kv.has('readonly') || kv.has('ro') ? ':ro' : '';
+        (hc.Binds ??= []).push(`${src}:${dst}${ro}`); break;
       }
       case '--env': {
         if (value.includes('=')) out.env.push(value);

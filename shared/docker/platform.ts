@@ -3,7 +3,7 @@
  * before plans had platforms (run records of version 1 kept `docker`, `runArgs`, `imageBuild` and `command` at
  * the top of the plan): a re-run of such a record still works.
  */
-import type { DockerPlatformPlan, TaskPlan } from '../../../../shared/lsp-protocol';
+import type { DockerPlatformPlan, TaskPlan } from '../lsp-protocol';
 
 export function dockerPlatform(plan: TaskPlan): DockerPlatformPlan {
   if (plan.platforms?.docker) return plan.platforms.docker;
