@@ -62,6 +62,14 @@ const configs = [
   { ...node, entryPoints: { panels: 'client/src/webviews/panels.ts' }, outdir: 'dist', external: ['vscode'] },
   // The Experiments tree's reading code (event reader, glob walk) loads when the view is first shown.
   { ...node, entryPoints: { experimentsTree: 'client/src/experiments/model.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The `cubelab` command line (package.json `bin`): the language service and the run layer, self-contained.
+  {
+    ...node,
+    entryPoints: { cli: 'client/src/cli/main.ts' },
+    outdir: 'dist',
+    external: ['vscode', 'cpu-features', '*.node'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ];
 
 const webviewDir = join(root, 'webviews');
