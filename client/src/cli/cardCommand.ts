@@ -21,7 +21,8 @@ export const CARD_OPTIONS: readonly OptionSpec[] = [
   { name: 'html', help: 'write the card as one self-contained HTML file (default)' },
   { name: 'json', help: 'write the card data as JSON' },
   { name: 'output', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
-  { name: 'config', value: 'FILE', help: 'read CubeLab settings from FILE instead of the folder\'s .vscode/settings.json' },
+  { name: 'workspace', value: 'DIR', help: 'the workspace folder (settings, where stored configs are resolved); default: the git root, else the folder named' },
+  { name: 'config', value: 'FILE', help: 'read CubeLab settings from FILE instead of the workspace folder\'s .vscode/settings.json' },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -67,7 +68,7 @@ export async function runCard(argv: readonly string[], io: Streams): Promise<num
   if (!gs.experimentIds.includes(experiment) && !gs.logPath) {
     throw new IoError(`${displayPath(gridSearchDir, io.cwd, io.platform)} has no experiment ${experiment} (experiments: ${gs.experimentIds.join(', ') || 'none'})`);
   }
-  const folder = workspaceFolderFor(gridSearchDir);
+  const folder = workspaceFolderFor(path.resolve(io.cwd, storage), optString(args, 'workspace'));
   const settings = settingsFor(folder, optString(args, 'config'));
   for (const w of settings.warnings) io.err(`cubelab: warning: ${w}\n`);
   const ctx = serviceContext(settings.service, folder);

@@ -103,8 +103,8 @@ export async function runCheck(argv: readonly string[], io: Streams): Promise<nu
     const files = t.isDir
       ? findCandidates(t.abs, folder, settings, walkProblems, (d, n) => progress.update(`cubelab check: ${n} files found, searching ${displayPath(d, io.cwd, io.platform)}`))
       : [t.abs];
-    for (const p of walkProblems) report.problems.push(p.message);
-    if (t.isDir && files.length === 0) report.notes.push(`no YAML files under ${displayPath(t.abs, io.cwd, io.platform)}.`);
+    for (const p of walkProblems) report.problems.push(`cannot read folder ${displayPath(p.path, io.cwd, io.platform)} (${p.code})`);
+    if (t.isDir && files.length === 0 && walkProblems.length === 0) report.notes.push(`no YAML files under ${displayPath(t.abs, io.cwd, io.platform)}.`);
     files.forEach((file, i) => {
       progress.update(`cubelab check: ${i + 1}/${files.length} ${displayPath(file, io.cwd, io.platform)}`);
       let text: string;

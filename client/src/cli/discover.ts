@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { CubeLabSettings } from '../../../shared/lsp-protocol';
 import { globMatcher } from '../../../shared/glob';
 
-export interface WalkProblem { path: string; message: string }
+/** A folder that could not be read, and the system's error code (EACCES...). */
+export interface WalkProblem { path: string; code: string }
 
 const YAML = /\.ya?ml$/i;
 
@@ -49,7 +50,7 @@ export function findCandidates(dir: string, folder: string, settings: CubeLabSet
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch (e) {
-      problems.push({ path: d, message: `cannot read folder ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+      problems.push({ path: d, code: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,64 +1,90 @@
 /**
  * JSON with comments, as VS Code reads `settings.json`: `//` and `/* *\/` comments and trailing commas are allowed.
- * One pass removes them (outside strings), then JSON.parse reads the rest; errors name the line and column.
+ * A small recursive-descent reader, so that an error names its line and column on every Node version. Strings and
+ * numbers are read by JSON.parse itself (same escapes, same numbers).
  */
 
 export class JsoncError extends Error {}
 
-/** The text with comments blanked (newlines kept, so positions still match) and trailing commas removed. */
-export function stripJsonc(text: string): string {
-  let out = '';
-  let i = 0;
-  const n = text.length;
-  /** Index in `out` of the last comma outside strings that nothing but blanks followed yet. */
-  let pendingComma = -1;
-  while (i < n) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i++;
-      while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i++;
-      out += text.slice(start, i);
-      pendingComma = -1;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '/') {
-      while (i < n && text[i] !== '\n') { out += ' '; i++; }
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      for (; i < stop; i++) out += text[i] === '\n' ? '\n' : ' ';
-      continue;
-    }
-    if ((c === '}' || c === ']') && pendingComma >= 0) {
-      out = `${out.slice(0, pendingComma)} ${out.slice(pendingComma + 1)}`;
-      pendingComma = -1;
-    }
-    if (c === ',') pendingComma = out.length;
-    else if (!/\s/.test(c)) pendingComma = -1;
-    out += c;
-    i++;
-  }
-  return out;
-}
-
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
-}
-
-/** Parses JSONC; an empty (or all-comment) text is an empty object, as VS Code takes an empty settings file. */
 export function parseJsonc(text: string): unknown {
-  const stripped = stripJsonc(text.replace(/^\uFEFF/, ''));
-  if (stripped.trim() === '') return {};
-  try {
-    return JSON.parse(stripped);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const at = /position (\d+)/.exec(msg);
-    throw new JsoncError(at ? `${msg.replace(/ in JSON at position \d+.*$/, '')} at ${lineCol(stripped, Number(at[1]))}` : msg);
-  }
+  const s = text.replace(/^\uFEFF/, '');
+  let i = 0;
+
+  const where = (at: number): string => {
+    const before = s.slice(0, at);
+    return `line ${before.split('\n').length}, column ${at - before.lastIndexOf('\n')}`;
+  };
+  const fail = (what: string, at = i): never => { throw new JsoncError(`${what} at ${where(at)}`); };
+
+  const blank = (): void => {
+    for (;;) {
+      while (i < s.length && /\s/.test(s[i])) i++;
+      if (s.startsWith('//', i)) { const e = s.indexOf('\n', i); i = e < 0 ? s.length : e + 1; continue; }
+      if (s.startsWith('/*', i)) { const e = s.indexOf('*/', i + 2); if (e < 0) fail('unterminated comment'); i = e + 2; continue; }
+      return;
+    }
+  };
+
+  const str = (): string => {
+    const start = i++;
+    while (i < s.length && s[i] !== '"') {
+      if (s[i] === '\n') fail('line break in a string');
+      i += s[i] === '\\' ? 2 : 1;
+    }
+    if (i >= s.length) fail('unterminated string', start);
+    i++;
+    try { return JSON.parse(s.slice(start, i)) as string; } catch { return fail('bad escape in a string', start); }
+  };
+
+  const value = (depth: number): unknown => {
+    if (depth > 200) fail('too deeply nested');
+    blank();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      const out: Record<string, unknown> = {};
+      blank();
+      while (s[i] !== '}') {
+        if (s[i] !== '"') fail(i >= s.length ? 'unexpected end (a "}" is missing)' : `expected a "key" or "}", found ${JSON.stringify(s[i])}`);
+        const key = str();
+        blank();
+        if (s[i] !== ':') fail(`expected ":" after ${JSON.stringify(key)}`);
+        i++;
+        out[key] = value(depth + 1);
+        blank();
+        if (s[i] === ',') { i++; blank(); continue; }
+        if (s[i] !== '}') fail(i >= s.length ? 'unexpected end (a "}" is missing)' : `expected "," or "}", found ${JSON.stringify(s[i])}`);
+      }
+      i++;
+      return out;
+    }
+    if (c === '[') {
+      i++;
+      const out: unknown[] = [];
+      blank();
+      while (s[i] !== ']') {
+        if (s[i] === '}' || s[i] === ',') fail(`expected a value or "]", found ${JSON.stringify(s[i])}`);
+        if (i >= s.length) fail('unexpected end (a "]" is missing)');
+        out.push(value(depth + 1));
+        blank();
+        if (s[i] === ',') { i++; blank(); continue; }
+        if (s[i] !== ']') fail(i >= s.length ? 'unexpected end (a "]" is missing)' : `expected "," or "]", found ${JSON.stringify(s[i])}`);
+      }
+      i++;
+      return out;
+    }
+    if (c === '"') return str();
+    const word = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(s.slice(i, i + 400));
+    if (!word) return fail(i >= s.length ? 'unexpected end (a value is missing)' : `unexpected ${JSON.stringify(s[i])}`);
+    i += word[0].length;
+    return JSON.parse(word[0]) as unknown;
+  };
+
+  blank();
+  // An empty (or all-comment) file is an empty object, as VS Code takes an empty settings file.
+  if (i >= s.length) return {};
+  const v = value(0);
+  blank();
+  if (i < s.length) fail(`unexpected ${JSON.stringify(s[i])} after the end`);
+  return v;
 }
