@@ -1,6 +1,6 @@
 // `npm test`: installs and starts what the tests need, builds and packages CubeLab, then runs every tier.
 // Each tier prints its duration and a plain "N passed, N failed" line; the last line is the total.
-// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner cli remote endpoint webviews e2e integration; default: all)
+// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner cli remote registry endpoint webviews e2e integration; default: all)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from '../scripts/ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['unit', 'lsp', 'runner', 'cli', 'remote', 'endpoint', 'webviews', 'e2e', 'integration'];
+const all = ['unit', 'lsp', 'runner', 'cli', 'remote', 'registry', 'endpoint', 'webviews', 'e2e', 'integration'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 for (const t of wanted) if (!all.includes(t)) { console.error(`unknown tier "${t}" (tiers: ${all.join(', ')})`); process.exit(2); }
 
@@ -74,6 +74,8 @@ const tiers = {
   cli: async () => ({ ...(await run(node, nodeTest(findTests('test/cli', '.test.ts')))) }),
   // Docker over SSH against the real sshd and second Docker engine setup-remote.sh starts in a namespace of their own.
   remote: async () => ({ ...(await run(node, nodeTest(findTests('test/remote', '.test.ts')))) }),
+  // OCI registries: Debian's docker-registry instances setup-registry.sh starts (no auth, TLS + htpasswd, token), stand-ins named as such.
+  registry: async () => ({ ...(await run(node, nodeTest(findTests('test/registry', '.test.ts')))) }),
   // The MLboard-compatible endpoint, with Debian's python-socketio client that setup-python-socketio.sh installs.
   endpoint: async () => ({ ...(await run(node, nodeTest(findTests('test/endpoint', '.test.ts')))) }),
   // Each webview bundle in Debian's headless Chromium, driven through its message contract.
@@ -91,8 +93,9 @@ const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t =
 if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;
 // The webviews tier and the endpoint tier's browser tests drive Debian's Chromium.
 else if (wanted.includes('webviews') || wanted.includes('endpoint')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
-if (wanted.includes('runner') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+if (wanted.includes('runner') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote') || wanted.includes('registry')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
 if (wanted.includes('remote') || wanted.includes('e2e')) ok = (await step('setup: the remote host (sshd and a second Docker engine in a namespace)', 'bash', ['test/env/setup-remote.sh'])) && ok;
+if (wanted.includes('registry') || wanted.includes('e2e')) ok = (await step('setup: OCI registries (docker-registry: no auth, TLS + htpasswd, token)', 'bash', ['test/env/setup-registry.sh'])) && ok;
 if (wanted.includes('endpoint')) ok = (await step('setup: python3-socketio client', 'bash', ['test/env/setup-python-socketio.sh'])) && ok;
 ok = (await step('build', node, ['scripts/build.mjs'])) && ok;
 if (needsVscode) ok = (await step('package', node, ['scripts/package.mjs', join(root, 'test/out/cubelab.vsix')])) && ok;

@@ -14,6 +14,7 @@ import { registerEndpoint } from './endpoint/endpointCommands';
 import { registerCubes } from './cubes/cubesTree';
 import { registerWebviews } from './webviews/register';
 import { registerExperiments } from './experiments/tree';
+import { registerRegistries } from './registry/editor/register';
 
 /** What CubeLab exports to other extensions and to its own integration tests. */
 export interface CubeLabApi {
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
   // language server for its reading of a run's stored configs.
   registerWebviews(context, output, () => languageReady.then((l) => l.languageClient, () => undefined));
   registerExperiments(context); // Experiments tree: reads storages from dist/experimentsTree.js when shown
+  registerRegistries(context, output, () => languageReady.then((l) => l.languageClient, () => undefined)); // Registries view and publish/pull: dist/registry.js on first use
   const activateEnd = performance.now();
   const api: CubeLabApi = {
     activation: { bundleStart: loaded, activateStart, activateEnd, totalMs: activateEnd - loaded },

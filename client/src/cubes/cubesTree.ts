@@ -109,6 +109,7 @@ export function registerCubes(context: vscode.ExtensionContext, client: Promise<
       const t = target(n);
       return t && vscode.commands.executeCommand('cubelab.configureCube', ...t);
     }),
+    vscode.commands.registerCommand('cubelab.cubes.publish', (n?: CubesNode) => n && vscode.commands.executeCommand('cubelab.registries.publish', vscode.Uri.parse(n.cube.uri))),
     vscode.commands.registerCommand('cubelab.cubes.open', async (n?: CubesNode) => {
       if (!n) return;
       const editor = await vscode.window.showTextDocument(vscode.Uri.parse(n.cube.uri), { preview: true });
