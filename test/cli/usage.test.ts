@@ -90,6 +90,8 @@ test('check: the folder\'s .vscode/settings.json (comments, trailing commas) dec
   };
   // Defaults: node_modules excluded (and not entered), .cfg files are no YAML.
   assert.deepEqual(await files([]), ['cube/mlcube.yaml mlcube', 'vendor/cube/mlcube.yaml mlcube']);
+  // A file reached from several of the paths given is checked once.
+  assert.deepEqual(await files(['cube', join('cube', 'mlcube.yaml'), '.']), ['cube/mlcube.yaml mlcube', 'vendor/cube/mlcube.yaml mlcube']);
   writeFiles(dir, {
     '.vscode/settings.json': `{
   // as VS Code writes it

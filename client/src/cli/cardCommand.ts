@@ -69,7 +69,7 @@ export async function runCard(argv: readonly string[], io: Streams): Promise<num
     throw new IoError(`${displayPath(gridSearchDir, io.cwd, io.platform)} has no experiment ${experiment} (experiments: ${gs.experimentIds.join(', ') || 'none'})`);
   }
   const folder = workspaceFolderFor(path.resolve(io.cwd, storage), optString(args, 'workspace'));
-  const settings = settingsFor(folder, optString(args, 'config'));
+  const settings = settingsFor(folder, optString(args, 'config'), (p) => displayPath(p, io.cwd, io.platform));
   for (const w of settings.warnings) io.err(`cubelab: warning: ${w}\n`);
   const ctx = serviceContext(settings.service, folder);
 

@@ -14,7 +14,7 @@ import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
 import { displayPath, portablePath, Progress, type Streams } from './output';
-import { settingsFor, workspaceFolderFor, type CliSettings } from './settings';
+import { readSettingsFile, settingsFor, workspaceFolderFor, type CliSettings } from './settings';
 
 export const CHECK_OPTIONS: readonly OptionSpec[] = [
   { name: 'format', short: 'f', value: 'FORMAT', choices: ['text', 'json', 'sarif', 'github'], help: 'text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)' },
@@ -55,18 +55,20 @@ export async function runCheck(argv: readonly string[], io: Streams): Promise<nu
   if (stdinName !== undefined && !paths.includes('-')) throw new UsageError('cubelab check: --stdin-filename needs "-" among the paths (see cubelab check --help)');
 
   const report: CheckReport = { files: [], read: 0, problems: [], notes: [] };
+  // A --config file is read once, before anything else (a missing or broken one is an I/O error, exit 2).
+  const show = (p: string): string => displayPath(p, io.cwd, io.platform);
+  const configured = config ? readSettingsFile(path.resolve(io.cwd, config), show) : undefined;
   const settingsCache = new Map<string, CliSettings>();
   const settingsOf = (folder: string): CliSettings => {
-    let s = settingsCache.get(folder);
+    let s = configured ?? settingsCache.get(folder);
     if (!s) {
-      s = settingsFor(folder, config);
+      s = settingsFor(folder, undefined, show);
       settingsCache.set(folder, s);
       for (const w of s.warnings) report.notes.push(`warning: ${w}`);
     }
     return s;
   };
-  // A --config file that cannot be read stops everything before any output (exit 2).
-  if (config) settingsOf(config);
+  if (configured) for (const w of configured.warnings) report.notes.push(`warning: ${w}`);
 
   const progress = new Progress(io);
   const recognised = (abs: string | undefined, name: string, portable: string, text: string, folder: string | undefined, named: boolean): void => {
@@ -96,6 +98,8 @@ export async function runCheck(argv: readonly string[], io: Streams): Promise<nu
       report.problems.push(code === 'ENOENT' ? `${given}: no such file or folder` : `${given}: cannot be read (${code ?? (e as Error).message})`);
     }
   }
+  // A file reached from two of the paths given is checked once.
+  const seen = new Set<string>();
   for (const t of targets) {
     const folder = workspaceFolderFor(t.abs, explicitWorkspace);
     const settings = settingsOf(folder).service;
@@ -106,6 +110,8 @@ export async function runCheck(argv: readonly string[], io: Streams): Promise<nu
     for (const p of walkProblems) report.problems.push(`cannot read folder ${displayPath(p.path, io.cwd, io.platform)} (${p.code})`);
     if (t.isDir && files.length === 0 && walkProblems.length === 0) report.notes.push(`no YAML files under ${displayPath(t.abs, io.cwd, io.platform)}.`);
     files.forEach((file, i) => {
+      if (seen.has(file)) return;
+      seen.add(file);
       progress.update(`cubelab check: ${i + 1}/${files.length} ${displayPath(file, io.cwd, io.platform)}`);
       let text: string;
       try {
@@ -120,7 +126,7 @@ export async function runCheck(argv: readonly string[], io: Streams): Promise<nu
     });
   }
   progress.done();
-  for (const s of settingsCache.values()) if (!s.service.validation.enable) report.notes.push(`cubelab.validation.enable is false${s.source ? ` in ${displayPath(s.source, io.cwd, io.platform)}` : ''}: nothing is reported, as in the editor.`);
+  for (const s of configured ? [configured] : settingsCache.values()) if (!s.service.validation.enable) report.notes.push(`cubelab.validation.enable is false${s.source ? ` in ${displayPath(s.source, io.cwd, io.platform)}` : ''}: nothing is reported, as in the editor.`);
 
   const version = typeof CUBELAB_VERSION === 'string' ? CUBELAB_VERSION : '0.0.0-dev';
   const text = format === 'json' ? formatJson(report, version)

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { IoError, optionsHelp, UsageError, type OptionSpec } from './args';
 import { CARD_HELP, CARD_OPTIONS, runCard } from './cardCommand';
 import { CHECK_HELP, CHECK_OPTIONS, runCheck } from './check';
-import { processStreams, type Streams } from './output';
+import { displayPath, processStreams, type Streams } from './output';
 import { PLAN_HELP, PLAN_OPTIONS, runPlan } from './planCommand';
 import { RUN_HELP, RUN_OPTIONS, runRun } from './runCommand';
 import { settingsFor, workspaceFolderFor } from './settings';
@@ -24,7 +24,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print the plan of a task, or the docker run line mlcube would use', help: PLAN_HELP, options: PLAN_OPTIONS,
     run: (argv, io) => runPlan(argv, io, (manifest, config) => {
       const folder = workspaceFolderFor(path.dirname(manifest));
-      return { folder, settings: settingsFor(folder, config) };
+      return { folder, settings: settingsFor(folder, config, (p) => displayPath(p, io.cwd, io.platform)) };
     }),
   },
   run: { summary: 'run a task with the editor\'s run layer, recorded in the workspace\'s run store', help: RUN_HELP, options: RUN_OPTIONS, run: runRun },

@@ -52,7 +52,7 @@ export async function runRun(argv: readonly string[], io: Streams): Promise<numb
   const { manifest, task, overrides } = manifestTaskOverrides('run', args, true);
   const { abs, text } = readManifest(manifest, io.cwd);
   const folder = workspaceFolderFor(abs, optString(args, 'workspace'));
-  const settings = settingsFor(folder, optString(args, 'config'));
+  const settings = settingsFor(folder, optString(args, 'config'), (p) => displayPath(p, io.cwd, io.platform));
   for (const w of settings.warnings) io.err(`cubelab: warning: ${w}\n`);
 
   const targets = targetsOf(settings);

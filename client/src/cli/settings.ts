@@ -91,30 +91,34 @@ export function settingsFrom(value: unknown, source?: string): CliSettings {
   };
 }
 
+/** How a settings file is named in messages (relative to the current folder, for instance). */
+export type ShowPath = (p: string) => string;
+
 /** Reads a settings file; a missing `--config` file, or one that is no JSONC object, is an I/O error. */
-export function readSettingsFile(file: string): CliSettings {
+export function readSettingsFile(file: string, show: ShowPath = (p) => p): CliSettings {
+  const shown = show(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new IoError(code === 'ENOENT' ? `settings file ${file} does not exist` : code === 'EISDIR' ? `settings file ${file} is a folder` : `cannot read settings file ${file} (${code ?? (e as Error).message})`);
+    throw new IoError(code === 'ENOENT' ? `settings file ${shown} does not exist` : code === 'EISDIR' ? `settings file ${shown} is a folder` : `cannot read settings file ${shown} (${code ?? (e as Error).message})`);
   }
   let value: unknown;
   try { value = parseJsonc(text); } catch (e) {
-    throw new IoError(`settings file ${file} is not valid JSON with comments: ${e instanceof JsoncError ? e.message : String(e)}`);
+    throw new IoError(`settings file ${shown} is not valid JSON with comments: ${e instanceof JsoncError ? e.message : String(e)}`);
   }
-  if (!isObject(value)) throw new IoError(`settings file ${file} does not hold an object ({...})`);
-  return settingsFrom(value, file);
+  if (!isObject(value)) throw new IoError(`settings file ${shown} does not hold an object ({...})`);
+  return { ...settingsFrom(value, shown), source: file };
 }
 
 export const SETTINGS_FILE = path.join('.vscode', 'settings.json');
 
 /** The settings of a workspace folder: `--config` when given, else its `.vscode/settings.json`, else defaults. */
-export function settingsFor(folder: string, configFile?: string): CliSettings {
-  if (configFile) return readSettingsFile(configFile);
+export function settingsFor(folder: string, configFile?: string, show?: ShowPath): CliSettings {
+  if (configFile) return readSettingsFile(path.resolve(configFile), show);
   const file = path.join(folder, SETTINGS_FILE);
-  return existsSync(file) ? readSettingsFile(file) : settingsFrom({});
+  return existsSync(file) ? readSettingsFile(file, show) : settingsFrom({});
 }
 
 /** The nearest folder at or above `dir` holding `.git` (a folder, or a file for worktrees), or undefined. */
