@@ -63,7 +63,8 @@ const configs = [
   // The Experiments tree's reading code (event reader, glob walk) loads when the view is first shown.
   { ...node, entryPoints: { experimentsTree: 'client/src/experiments/model.ts' }, outdir: 'dist', external: ['vscode'] },
   // The registry code (OCI Distribution client, publish, pull, browse) loads on first use of the Registries view or a registry command.
-  { ...node, entryPoints: { registry: 'client/src/registry/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  // Its ingest worker (hashing and extracting beside the download) is dist/registryWorker.js.
+  { ...node, entryPoints: { registry: 'client/src/registry/index.ts', registryWorker: 'client/src/registry/ingestWorker.ts' }, outdir: 'dist', external: ['vscode'] },
   // The `cubelab` command line (package.json `bin`): the language service and the run layer, self-contained.
   {
     ...node,

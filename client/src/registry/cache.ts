@@ -2,17 +2,24 @@
  * The content-addressed blob cache (`<root>/sha256/<hex>`). A blob enters it only after its digest was
  * verified, and is verified again every time it is used: a cached file that changed since is refused (the
  * message names the file and both digests) and dropped from the cache, so that the next pull fetches it anew.
+ *
+ * Large blobs (and every tarball) go through the ingest worker: the main thread writes what arrives into the
+ * cache, the worker reads it back from the page cache, hashes it and extracts (or copies) it in step, so the
+ * download, the hash and the second write overlap. A cached blob is verified and placed in one pass as well.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { DigestMismatchError, RegistryError } from './errors';
 import { isDigest } from './names';
+import { startJob, WorkerJobError, type JobResult } from './workerPool';
 
-/** Where ingested bytes go besides the cache: a writable, and when it is completely done. */
-export interface Sink { stream: Writable; done: Promise<unknown> }
+/** Where a blob goes besides the cache: nowhere, a copy at `target`, or extracted (a tar) into folder `target`. */
+export type Placement = { mode: 'none' } | { mode: 'copy'; target: string } | { mode: 'extract'; target: string };
+
+/** Blobs at least this large (and every tar) are hashed and placed by the ingest worker. */
+export const WORKER_THRESHOLD = 4 << 20;
 
 export async function hashFile(path: string): Promise<{ digest: string; size: number }> {
   const h = createHash('sha256');
@@ -21,15 +28,9 @@ export async function hashFile(path: string): Promise<{ digest: string; size: nu
   return { digest: `sha256:${h.digest('hex')}`, size };
 }
 
-const drained = (w: Writable): Promise<void> => new Promise((resolve, reject) => {
-  const ok = (): void => { w.off('error', bad); resolve(); };
-  const bad = (e: Error): void => { w.off('drain', ok); reject(e); };
-  w.once('drain', ok);
-  w.once('error', bad);
-});
-
-function finished(w: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => { w.once('close', resolve); w.once('error', reject); });
+function workerError(e: unknown): Error {
+  if (e instanceof WorkerJobError && e.unsafe) return new RegistryError(e.message, 'refused');
+  return e as Error;
 }
 
 export class BlobCache {
@@ -40,23 +41,48 @@ export class BlobCache {
     return join(this.root, 'sha256', digest.slice('sha256:'.length));
   }
 
-  private async exists(path: string): Promise<boolean> {
-    try { return (await stat(path)).isFile(); } catch { return false; }
+  private async size(path: string): Promise<number | undefined> {
+    try { const s = await stat(path); return s.isFile() ? s.size : undefined; } catch { return undefined; }
+  }
+
+  private async dropBad(digest: string, file: string, actual: string): Promise<never> {
+    const p = this.path(digest);
+    await rm(p, { force: true });
+    throw new DigestMismatchError(file, digest, actual, `the cached copy (${p}, now removed from the cache; pull again to fetch it from the registry)`);
+  }
+
+  /** The cached file for `digest`, verified now; undefined when it is not cached (a mismatch is refused). */
+  async verified(digest: string, file: string): Promise<string | undefined> {
+    const p = this.path(digest);
+    if ((await this.size(p)) === undefined) return undefined;
+    const got = await hashFile(p);
+    if (got.digest !== digest) await this.dropBad(digest, file, got.digest);
+    return p;
   }
 
   /**
-   * The cached file for `digest`, verified now; undefined when it is not cached. A mismatch is refused:
-   * the entry is removed and the error names `file`, the cached path and both digests.
+   * Uses a cached blob: verifies it and places it (copy or extraction) in one pass. Undefined when it is not
+   * cached. On a mismatch the entry is removed and a DigestMismatchError thrown (what was placed is the
+   * caller's to remove: it writes into a staging folder).
    */
-  async verified(digest: string, file: string): Promise<string | undefined> {
+  async useCached(digest: string, file: string, place: Placement): Promise<{ path: string; files: string[] } | undefined> {
     const p = this.path(digest);
-    if (!(await this.exists(p))) return undefined;
-    const got = await hashFile(p);
-    if (got.digest !== digest) {
-      await rm(p, { force: true });
-      throw new DigestMismatchError(file, digest, got.digest, `the cached copy (${p}, now removed from the cache; pull again to fetch it from the registry)`);
+    const size = await this.size(p);
+    if (size === undefined) return undefined;
+    if (place.mode !== 'extract' && size < WORKER_THRESHOLD) {
+      const data = await readFile(p);
+      const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+      if (actual !== digest) await this.dropBad(digest, file, actual);
+      if (place.mode === 'copy') await copyFile(p, place.target);
+      return { path: p, files: [] };
     }
-    return p;
+    const job = startJob(p, place.mode, place.mode === 'none' ? undefined : place.target);
+    job.written(size, true);
+    let r: JobResult;
+    try { r = await job.result; } catch (e) { throw workerError(e); }
+    if (r.digest !== digest) await this.dropBad(digest, file, r.digest);
+    if (r.unsafe) throw new RegistryError(r.unsafe, 'refused');
+    return { path: p, files: r.files };
   }
 
   private async tempPath(): Promise<string> {
@@ -66,56 +92,61 @@ export class BlobCache {
   }
 
   /**
-   * Reads `source` once: hashes it, writes it to a temporary file of the cache and to each sink. When the digest
-   * and size match, the file becomes the cache entry; otherwise it is removed and a DigestMismatchError thrown.
-   * The sinks are ended either way; their `done` is awaited (and their failure reported) before the verdict.
+   * Receives a blob once into the cache and places it. `fetch` hands every chunk to the sink it is given, as it
+   * arrives (the chunk is written into the cache at once, with a synchronous write: the chunk's buffer is
+   * reused after the call); large blobs and tarballs are hashed and placed by the ingest worker, which reads
+   * the cache file as it grows. When the digest and size match, the file becomes the cache entry; otherwise it
+   * is removed and a DigestMismatchError thrown (naming `file`, `where` and both digests). A blob larger than
+   * declared is cut off and refused.
    */
-  async ingest(source: Readable, digest: string, size: number, file: string, where: string, sinks: Sink[] = [], onBytes?: (n: number) => void): Promise<string> {
+  async ingest(fetch: (sink: (chunk: Buffer) => void) => Promise<void>, digest: string, size: number, file: string, where: string, place: Placement, onBytes?: (n: number) => void): Promise<{ path: string; files: string[] }> {
     const final = this.path(digest);
     const temp = await this.tempPath();
-    const out = createWriteStream(temp, { highWaterMark: 1 << 20 });
-    const outDone = finished(out);
-    const hash = createHash('sha256');
+    const useWorker = place.mode === 'extract' || size >= WORKER_THRESHOLD;
+    const fd = openSync(temp, 'w');
+    let copyFd: number | undefined;
+    let job: ReturnType<typeof startJob> | undefined;
+    const hash = useWorker ? undefined : createHash('sha256');
     let received = 0;
-    let failure: unknown;
-    const failed = new Promise<never>((_, reject) => {
-      const fail = (e: unknown): void => { failure ??= e; reject(e); };
-      out.once('error', fail);
-      for (const s of sinks) { s.stream.once('error', fail); s.done.catch(fail); }
-      source.once('error', fail);
-    });
-    failed.catch(() => undefined);
+    let posted = 0;
     try {
-      const pump = (async () => {
-        for await (const c of source) {
-          const chunk = c as Buffer;
-          received += chunk.length;
-          if (received > size) throw new RegistryError(`${file}: ${where} is larger than the ${size} bytes the cube declares.`, 'digest');
-          hash.update(chunk);
-          let waits: Promise<void>[] | undefined;
-          if (!out.write(chunk)) (waits ??= []).push(drained(out));
-          for (const s of sinks) if (!s.stream.write(chunk)) (waits ??= []).push(drained(s.stream));
-          if (waits) await Promise.all(waits);
-          onBytes?.(chunk.length);
-        }
-      })();
-      pump.catch(() => undefined);
-      await Promise.race([pump, failed]);
-      out.end();
-      for (const s of sinks) s.stream.end();
-      await Promise.race([Promise.all([outDone, ...sinks.map((s) => s.done)]), failed]);
-      const actual = `sha256:${hash.digest('hex')}`;
+      if (!useWorker && place.mode === 'copy') copyFd = openSync(place.target, 'wx', 0o644);
+      if (useWorker) job = startJob(temp, place.mode, place.mode === 'none' ? undefined : place.target);
+      await fetch((chunk) => {
+        if (received + chunk.length > size) throw new RegistryError(`${file}: ${where} is larger than the ${size} bytes the cube declares: refused.`, 'digest');
+        for (let w = 0; w < chunk.length; ) w += writeSync(fd, chunk, w, chunk.length - w, received + w);
+        if (copyFd !== undefined) for (let w = 0; w < chunk.length; ) w += writeSync(copyFd, chunk, w, chunk.length - w, received + w);
+        hash?.update(chunk);
+        received += chunk.length;
+        if (job && received - posted >= 1 << 20) { posted = received; job.written(received); }
+        onBytes?.(chunk.length);
+      });
+      closeSync(fd);
+      if (copyFd !== undefined) { closeSync(copyFd); copyFd = undefined; }
+      let actual: string;
+      let files: string[] = [];
+      if (job) {
+        job.written(received, true);
+        let r: JobResult;
+        try { r = await job.result; } catch (e) { throw workerError(e); }
+        job = undefined;
+        actual = r.digest;
+        files = r.files;
+        if (r.unsafe && actual === digest && received === size) throw new RegistryError(r.unsafe, 'refused');
+      } else {
+        actual = `sha256:${(hash as ReturnType<typeof createHash>).digest('hex')}`;
+      }
       if (actual !== digest) throw new DigestMismatchError(file, digest, actual, where);
-      if (received !== size) throw new RegistryError(`${file}: ${where} has ${received} bytes, the cube declares ${size}.`, 'digest');
+      if (received !== size) throw new RegistryError(`${file}: ${where} has ${received} bytes, the cube declares ${size}: refused.`, 'digest');
       await mkdir(join(this.root, 'sha256'), { recursive: true });
       await rename(temp, final);
-      return final;
+      return { path: final, files };
     } catch (e) {
-      source.destroy();
-      out.destroy();
-      for (const s of sinks) s.stream.destroy();
+      try { closeSync(fd); } catch { /* closed */ }
+      if (copyFd !== undefined) { try { closeSync(copyFd); } catch { /* closed */ } }
+      job?.abort();
       await rm(temp, { force: true });
-      throw failure instanceof DigestMismatchError ? failure : e;
+      throw e;
     }
   }
 

@@ -184,6 +184,16 @@ export class RegistryClient {
   }
 
   /**
+   * A blob handed to `sink` chunk by chunk as it arrives (redirects followed, authentication done); the caller
+   * verifies what it receives. A sink that throws stops the download.
+   */
+  async blobInto(repo: string, digest: string, file: string, sink: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.http.request({ method: 'GET', path: `v2/${repo}/blobs/${digest}`, scope: pullScope(repo), sink, ...(signal ? { signal } : {}) });
+    if (res.status === 404) throw new RegistryError(`${file} (${digest}) is missing from ${repo} in ${this.host}.`, 'not-found', 404);
+    if (res.status !== 200) throw this.fail(res, `Downloading ${file}`);
+  }
+
+  /**
    * The manifests that name `digest` as their subject: the referrers API where the registry has one, else the
    * fallback tag's index (OCI Distribution 1.1, "Referrers tag schema").
    */

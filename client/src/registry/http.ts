@@ -58,6 +58,13 @@ export interface RequestSpec {
   /** The largest body read into memory (default 4 MiB). */
   maxBytes?: number;
   signal?: AbortSignal;
+  /**
+   * GET only: a 2xx answer's body is handed to `sink` as it arrives, synchronously, chunk by chunk (a chunk is
+   * valid during the call only); the response then has an empty body. A sink that throws aborts the request.
+   * Read straight from the socket into one reused 1 MiB buffer (no HTTP stream machinery) unless the request
+   * goes through a proxy. A failure after the first byte is not retried (the sink has seen it).
+   */
+  sink?: (chunk: Buffer) => void;
 }
 
 export interface RegistryResponse {
@@ -304,7 +311,20 @@ export class RegistryHttp {
     }
   }
 
-  private once(spec: RequestSpec, url: URL, headers: Record<string, string>): Promise<RegistryResponse> {
+  private async once(spec: RequestSpec, url: URL, headers: Record<string, string>): Promise<RegistryResponse> {
+    if (spec.sink && spec.method === 'GET' && !this.proxied(url)) {
+      const raw = await this.rawOnce(spec, url, headers);
+      if (raw) return raw;
+      // An answer the raw reader leaves to Node's HTTP client (chunked, no length): asked again, below.
+    }
+    return this.nodeOnce(spec, url, headers);
+  }
+
+  private proxied(url: URL): boolean {
+    return url.protocol === 'https:' && !!this.proxy && !bypassesProxy(url.host, url.hostname, this.proxy.noProxy);
+  }
+
+  private nodeOnce(spec: RequestSpec, url: URL, headers: Record<string, string>): Promise<RegistryResponse> {
     this.stats.requests++;
     return new Promise<RegistryResponse>((resolve, reject) => {
       const h: Record<string, string> = { ...headers };
@@ -325,6 +345,16 @@ export class RegistryHttp {
         const status = res.statusCode ?? 0;
         if (spec.stream && status >= 200 && status < 300 && spec.method !== 'HEAD') {
           resolve({ status, headers: res.headers, body: Buffer.alloc(0), stream: res, url });
+          return;
+        }
+        if (spec.sink && status >= 200 && status < 300) {
+          const sink = spec.sink;
+          let delivered = 0;
+          res.on('data', (c: Buffer) => {
+            try { sink(c); delivered += c.length; } catch (e) { res.destroy(); reject(e); }
+          });
+          res.on('end', () => resolve({ status, headers: res.headers, body: Buffer.alloc(0), url }));
+          res.on('error', (e: NodeJS.ErrnoException) => { if (delivered) e.code = 'EPARTIAL'; reject(e); });
           return;
         }
         const max = spec.maxBytes ?? 4 << 20;
@@ -348,6 +378,106 @@ export class RegistryHttp {
     });
   }
 
+  /**
+   * A GET read straight from a socket into one reused 1 MiB buffer (`onread`): HTTP/1.1, `Connection: close`, a
+   * body with Content-Length. Undefined for an answer it leaves to Node's HTTP client (chunked or unknown length).
+   */
+  private rawOnce(spec: RequestSpec, url: URL, headers: Record<string, string>): Promise<RegistryResponse | undefined> {
+    this.stats.requests++;
+    const sink = spec.sink as (chunk: Buffer) => void;
+    const max = spec.maxBytes ?? 4 << 20;
+    return new Promise<RegistryResponse | undefined>((resolve, reject) => {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let head: Buffer | undefined;
+      let status = 0;
+      let resHeaders: http.IncomingHttpHeaders = {};
+      let inBody = false;
+      let deliver = false;
+      let remaining = -1;
+      let delivered = 0;
+      const errorBody: Buffer[] = [];
+      let errorSize = 0;
+      let settled = false;
+      let socket: net.Socket;
+      const finish = (err: NodeJS.ErrnoException | undefined, res?: RegistryResponse): void => {
+        if (settled) return;
+        settled = true;
+        spec.signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        if (err) { if (delivered && !(err instanceof RegistryError) && err.code !== 'ABORT_ERR') err.code = 'EPARTIAL'; reject(err); } else resolve(res);
+      };
+      const onAbort = (): void => { const e = new Error('aborted') as NodeJS.ErrnoException; e.name = 'AbortError'; e.code = 'ABORT_ERR'; finish(e); };
+      const done = (): void => finish(undefined, { status, headers: resHeaders, body: deliver ? Buffer.alloc(0) : Buffer.concat(errorBody), url });
+      const body = (chunk: Buffer): void => {
+        if (remaining >= 0 && chunk.length > remaining) chunk = chunk.subarray(0, remaining);
+        if (deliver) { sink(chunk); delivered += chunk.length; }
+        else if ((errorSize += chunk.length) <= max) errorBody.push(Buffer.from(chunk));
+        if (remaining >= 0) { remaining -= chunk.length; if (remaining === 0) done(); }
+      };
+      const onHead = (data: Buffer): void => {
+        head = head ? Buffer.concat([head, data]) : Buffer.from(data);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) { if (head.length > 64 << 10) throw new RegistryError(`${url.host} sent an answer head larger than 64 KiB.`, 'protocol'); return; }
+        const lines = head.toString('latin1', 0, end).split('\r\n');
+        const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+        if (!m) throw new RegistryError(`${url.host} did not answer in HTTP/1.1.`, 'protocol');
+        status = Number(m[1]);
+        const h: Record<string, string> = {};
+        for (const line of lines.slice(1)) {
+          const i = line.indexOf(':');
+          if (i <= 0) continue;
+          const k = line.slice(0, i).trim().toLowerCase();
+          const v = line.slice(i + 1).trim();
+          h[k] = h[k] !== undefined ? `${h[k]}, ${v}` : v;
+        }
+        resHeaders = h;
+        const te = h['transfer-encoding'];
+        const len = h['content-length'];
+        if ((te && te.toLowerCase() !== 'identity') || (len === undefined && status >= 200 && status < 300)) { settled = true; socket.destroy(); resolve(undefined); return; }
+        remaining = len !== undefined ? Number(len) : -1;
+        deliver = status >= 200 && status < 300;
+        inBody = true;
+        const rest = head.subarray(end + 4);
+        head = undefined;
+        if (remaining === 0) { done(); return; }
+        if (rest.length) body(rest);
+      };
+      const onread = (nread: number, b: Buffer): boolean => {
+        if (settled) return false;
+        try {
+          const chunk = b.subarray(0, nread);
+          if (!inBody) onHead(chunk); else body(chunk);
+        } catch (e) { finish(e as NodeJS.ErrnoException); return false; }
+        return true;
+      };
+      const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      let request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\nAccept-Encoding: identity\r\n`;
+      for (const [k, v] of Object.entries(headers)) request += `${k}: ${v.replace(/[\r\n]/g, '')}\r\n`;
+      request += '\r\n';
+      try {
+        if (url.protocol === 'https:') {
+          socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ca: this.caList(), ALPNProtocols: ['http/1.1'], onread: { buffer: buf, callback: onread } } as tls.ConnectionOptions);
+          socket.once('secureConnect', () => socket.write(request));
+        } else {
+          if (!isLoopback(url.hostname)) throw new RegistryError(`Refused plain HTTP to ${url.host}: plain HTTP is allowed for loopback addresses only.`, 'config');
+          socket = net.connect({ host, port, lookup: loopbackLookup, onread: { buffer: buf, callback: onread } } as net.NetConnectOpts);
+          socket.once('connect', () => socket.write(request));
+        }
+      } catch (e) { reject(e); return; }
+      socket.setTimeout(this.timeoutMs, () => { const e = new Error('timed out') as NodeJS.ErrnoException; e.code = 'ETIMEDOUT'; finish(e); });
+      socket.on('error', (e: NodeJS.ErrnoException) => finish(e));
+      socket.on('close', () => {
+        if (settled) return;
+        if (inBody && remaining < 0) { done(); return; }
+        const e = new Error('the connection closed before the answer was complete') as NodeJS.ErrnoException;
+        e.code = 'ECONNRESET';
+        finish(e);
+      });
+      if (spec.signal) { if (spec.signal.aborted) onAbort(); else spec.signal.addEventListener('abort', onAbort, { once: true }); }
+    });
+  }
+
   /** Network and TLS failures as sentences. */
   private explain(e: NodeJS.ErrnoException, url: URL): Error {
     if (e instanceof RegistryError) return e;
@@ -356,6 +486,7 @@ export class RegistryHttp {
     if (TLS_CODES.has(code)) {
       return new RegistryError(`The TLS certificate of ${url.origin} is not trusted (${e.message}). If the registry uses a private CA, set "caFile" for it in cubelab.registries to that CA's certificate (PEM); CubeLab never skips the check.`, 'tls');
     }
+    if (code === 'EPARTIAL') return new RegistryError(`The download from ${url.host} broke off (${e.message}); pull again.`, 'unreachable');
     if (code === 'ENOTLOOPBACK' || code === 'EPROXY') return new RegistryError(`Cannot reach ${url.host}: ${e.message}.`, 'unreachable');
     const what: Record<string, string> = {
       ECONNREFUSED: 'connection refused', ENOTFOUND: 'unknown host', EAI_AGAIN: 'name lookup failed', ETIMEDOUT: 'no answer in time',

@@ -6,10 +6,9 @@
  * destination and moved into place only when all of it verified, so a refusal leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { BlobCache, Sink } from './cache';
+import type { BlobCache, Placement } from './cache';
 import type { RegistryClient } from './client';
 import type { Credential } from './credentials';
 import type { ImageEngine } from './dockerImages';
@@ -17,7 +16,7 @@ import { DigestMismatchError, RegistryError, untrusted } from './errors';
 import { mapLimit } from './browse';
 import { isRepositoryName, isTag } from './names';
 import { ANNOTATION, MEDIA, isCube, parseCubeConfig, type CubeConfig, type Descriptor, type ImageManifest } from './oci';
-import { entryPath, extractSink } from './tarball';
+import { entryPath } from './tarExtract';
 import { ADDITIONAL_FILES, FILES_PATH_ANNOTATION } from './publish';
 
 export interface PullOptions {
@@ -88,11 +87,6 @@ async function emptyOrMissing(dir: string): Promise<'missing' | 'empty'> {
   return 'empty';
 }
 
-function fileSink(path: string): Sink {
-  const w = createWriteStream(path, { flags: 'wx', highWaterMark: 1 << 20 });
-  return { stream: w, done: new Promise<void>((resolve, reject) => { w.once('close', () => resolve()); w.once('error', reject); }) };
-}
-
 export async function pullCube(o: PullOptions): Promise<PullResult> {
   const { client, repository, reference, cache, signal } = o;
   const progress = o.progress ?? (() => undefined);
@@ -144,37 +138,15 @@ export async function pullCube(o: PullOptions): Promise<PullResult> {
       if (stop.signal.aborted) return;
       const target = join(staging, ...p.rel.split('/'));
       await mkdir(p.kind === 'tar' ? target : dirname(target), { recursive: true });
-      const cached = await cache.verified(p.layer.digest, p.file);
+      const place: Placement = p.kind === 'tar' ? { mode: 'extract', target } : { mode: 'copy', target };
+      const cached = await cache.useCached(p.layer.digest, p.file, place);
       if (cached) {
-        if (p.kind === 'file') await copyFile(cached, target);
-        else {
-          const sink = extractSink(target);
-          const source = createReadStream(cached, { highWaterMark: 1 << 20 });
-          const abort = (): void => { source.destroy(); sink.stream.destroy(new RegistryError('Cancelled.', 'cancelled')); };
-          stop.signal.addEventListener('abort', abort, { once: true });
-          source.once('error', (e) => sink.stream.destroy(e));
-          source.pipe(sink.stream);
-          try { await sink.done; } finally { stop.signal.removeEventListener('abort', abort); }
-          files.push(...sink.files.map((f) => join(p.rel, f)));
-        }
         onBytes(p.layer.size);
-        if (p.kind === 'file') files.push(p.rel);
+        files.push(...(p.kind === 'tar' ? cached.files.map((f) => join(p.rel, f)) : [p.rel]));
         return;
       }
-      const stream = await client.blobStream(repository, p.layer.digest, p.file, stop.signal);
-      const declared = Number(stream.headers['content-length']);
-      if (Number.isFinite(declared) && stream.headers['content-length'] !== undefined && declared !== p.layer.size) {
-        stream.destroy();
-        throw new RegistryError(`${p.file}: ${client.host} sends ${declared} bytes, the cube declares ${p.layer.size}: refused.`, 'digest');
-      }
-      if (p.kind === 'file') {
-        await cache.ingest(stream, p.layer.digest, p.layer.size, p.file, `what ${client.host} sent`, [fileSink(target)], onBytes);
-        files.push(p.rel);
-      } else {
-        const sink = extractSink(target);
-        await cache.ingest(stream, p.layer.digest, p.layer.size, p.file, `what ${client.host} sent`, [sink], onBytes);
-        files.push(...sink.files.map((f) => join(p.rel, f)));
-      }
+      const got = await cache.ingest((sink) => client.blobInto(repository, p.layer.digest, p.file, sink, stop.signal), p.layer.digest, p.layer.size, p.file, `what ${client.host} sent`, place, onBytes);
+      files.push(...(p.kind === 'tar' ? got.files.map((f) => join(p.rel, f)) : [p.rel]));
     }
 
     // The image, by digest, before anything is moved into place.
