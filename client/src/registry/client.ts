@@ -4,7 +4,6 @@
  * download), deletes, and the referrers of a manifest (the referrers API, else the fallback tag
  * `sha256-<hex>` holding an image index).
  */
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { DigestMismatchError, RegistryError } from './errors';
 import { RegistryHttp, errorBody, type HttpOptions, type RegistryResponse } from './http';
@@ -173,14 +172,6 @@ export class RegistryClient {
     const got = sha256(res.body);
     if (got !== digest) throw new DigestMismatchError(file, digest, got, `what ${this.host} sent`);
     return res.body;
-  }
-
-  /** A blob as a stream (redirects followed); the caller verifies what it reads. */
-  async blobStream(repo: string, digest: string, file: string, signal?: AbortSignal): Promise<IncomingMessage> {
-    const res = await this.http.request({ method: 'GET', path: `v2/${repo}/blobs/${digest}`, scope: pullScope(repo), stream: true, ...(signal ? { signal } : {}) });
-    if (res.status === 404) throw new RegistryError(`${file} (${digest}) is missing from ${repo} in ${this.host}.`, 'not-found', 404);
-    if (res.status !== 200 || !res.stream) throw this.fail(res, `Downloading ${file}`);
-    return res.stream;
   }
 
   /**

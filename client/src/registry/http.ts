@@ -232,6 +232,13 @@ export class RegistryHttp {
     return list;
   }
 
+  private context: tls.SecureContext | undefined;
+  /** One TLS context (system store plus caFile) for the raw blob reads. */
+  private secureContext(): tls.SecureContext {
+    this.context ??= tls.createSecureContext({ ca: this.caList() });
+    return this.context;
+  }
+
   private agentFor(url: URL): http.Agent {
     const key = url.origin;
     const known = this.agents.get(key);
@@ -457,7 +464,7 @@ export class RegistryHttp {
       request += '\r\n';
       try {
         if (url.protocol === 'https:') {
-          socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ca: this.caList(), ALPNProtocols: ['http/1.1'], onread: { buffer: buf, callback: onread } } as tls.ConnectionOptions);
+          socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), secureContext: this.secureContext(), ALPNProtocols: ['http/1.1'], onread: { buffer: buf, callback: onread } } as tls.ConnectionOptions);
           socket.once('secureConnect', () => socket.write(request));
         } else {
           if (!isLoopback(url.hostname)) throw new RegistryError(`Refused plain HTTP to ${url.host}: plain HTTP is allowed for loopback addresses only.`, 'config');
