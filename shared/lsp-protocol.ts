@@ -242,6 +242,20 @@ export type StoredConfigResult =
   | { ok: false; error: string };
 export const StoredConfigRequest = new RequestType<StoredConfigParams, StoredConfigResult, void>('cubelab/storedConfig');
 
+// ---- cubelab/sweepFile: a sweep file of the workspace (override sets for one task), read by the server ----
+export interface SweepFileParams { uri: string }
+export type SweepFileResult =
+  | {
+      ok: true;
+      /** The task the file names, if it does. */
+      task?: string;
+      parallelism?: number;
+      /** The override words of each element (`name=value`, `-Pkey=value`), in order. */
+      elements: string[][];
+    }
+  | { ok: false; error: string };
+export const SweepFileRequest = new RequestType<SweepFileParams, SweepFileResult, void>('cubelab/sweepFile');
+
 // ---- cubelab/serverNotice: the server says something the user should see once ----
 export interface ServerNoticeParams { level: 'info' | 'warning' | 'error'; message: string }
 export const ServerNoticeNotification = new NotificationType<ServerNoticeParams>('cubelab/serverNotice');

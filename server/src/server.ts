@@ -8,7 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, defaultSettings, type CubeLabSettings,
+  DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, SweepFileRequest, defaultSettings, type CubeLabSettings,
 } from '../../shared/lsp-protocol';
 import { uriToPath, type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
 import { providers } from './service/registry';
@@ -18,6 +18,7 @@ import { planTask } from './mlcube/plan';
 import { expandGridRequest } from './mlgym/gridRequest';
 import { listCubes } from './cubes';
 import { storedConfig } from './mlgym/storedConfig';
+import { readSweepFile } from './mlcube/sweepFile';
 import { REQUEST_BUDGET_MS, withinBudget } from './service/budget';
 import { globMatcher } from '../../shared/glob';
 
@@ -203,5 +204,14 @@ connection.onRequest(CubesRequest, () => guard('cubes', { cubes: [], truncated: 
   listCubes(ctx, documents.all().map((d) => analyzed(d.uri)).filter((d): d is AnalyzedDocument => !!d))));
 connection.onRequest(StoredConfigRequest, (p) => guard('stored config', { ok: false as const, error: 'Internal error while reading the stored config (see the CubeLab output).' },
   () => storedConfig(p.path, ctx)));
+connection.onRequest(SweepFileRequest, (p) => guard('sweep file', { ok: false as const, error: 'Internal error while reading the sweep file (see the CubeLab output).' }, () => {
+  // An open document's text (unsaved edits included), else the file on disk.
+  const open = documents.get(p.uri)?.getText();
+  const path = uriToPath(p.uri);
+  const text = open ?? (path ? ctx.fs.readFile?.(path) : undefined);
+  if (text === undefined) return { ok: false as const, error: `Cannot read the sweep file ${path ?? p.uri}.` };
+  if (text.length > 1_000_000) return { ok: false as const, error: 'The sweep file is over 1 MB: too large to be a list of override sets.' };
+  return budgeted((reason) => ({ ok: false as const, error: `The sweep file is too expensive to read (${reason}).` }), () => readSweepFile(text));
+}));
 documents.listen(connection);
 connection.listen();

@@ -40,7 +40,8 @@ fi
 answers() { "$DOCKER" -H "unix://$SOCK" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if ! answers; then
-  if pgrep -x dockerd >/dev/null; then
+  # This engine's own pid file: another dockerd (the remote test host's, setup-remote.sh) is not this one.
+  if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     echo "setup-docker: a dockerd is running but does not answer yet; waiting"
   else
     echo "setup-docker: starting dockerd (log: $LOG)"

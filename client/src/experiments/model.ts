@@ -93,6 +93,8 @@ export async function findLogsUnder(dir: string, globs: readonly string[], opts:
 
 /** The most recent runs whose outputs are searched for event storages (older ones are in the workspace or gone). */
 export const RECENT_RUNS = 20;
+/** A sweep's elements whose outputs are searched (the first ones; a thousand-element sweep is not walked whole). */
+export const MAX_SWEEP_ELEMENTS = 200;
 
 export interface RunOutputDir {
   dir: string;
@@ -110,11 +112,16 @@ export async function runOutputDirs(storeRoots: readonly string[], recent = RECE
   const add = (dir: string, active: boolean): void => { dirs.set(dir, (dirs.get(dir) ?? false) || active); };
   for (const root of storeRoots) {
     const { runs } = await new RunStore(root).list(); // newest first
+    const store = new RunStore(root);
     for (const r of runs.slice(0, recent)) {
       const active = isActive(r.status);
-      if (r.plan?.workspace) add(r.plan.workspace, active);
-      for (const d of r.plan?.mkdirs ?? []) add(d, active);
-      for (const m of r.plan?.mounts ?? []) if (m.mode === 'rw' && m.host) add(m.host, active);
+      // A sweep's elements write where their own plans say (their own workspaces): their storages show together.
+      const plans = r.sweep ? (await store.readElements(r.runId, Math.min(r.sweep.count, MAX_SWEEP_ELEMENTS))).map((e) => e.plan) : [r.plan];
+      for (const plan of plans) {
+        if (plan?.workspace) add(plan.workspace, active);
+        for (const d of plan?.mkdirs ?? []) add(d, active);
+        for (const m of plan?.mounts ?? []) if ((m.mode === 'rw' || m.io === 'output') && m.host) add(m.host, active);
+      }
     }
   }
   return [...dirs].sort(([a], [b]) => a.localeCompare(b)).map(([dir, active]) => ({ dir, active }));

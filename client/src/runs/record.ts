@@ -69,6 +69,36 @@ export interface RunRecord {
   grants?: { items: string[]; sha256: string };
   /** Where the outputs live (a remote target) and when they were last brought back. */
   outputs?: { location: string; syncedAt?: string }[];
+  /** A sweep: one task over a list of override sets; each element's state is in `elements/<i>/element.json`. */
+  sweep?: SweepInfo;
+}
+
+/** What a sweep's record says of its elements (the elements themselves are files of their own). */
+export interface SweepInfo {
+  count: number;
+  /** How many elements run at once. */
+  parallelism: number;
+  /** Elements per status, kept up to date while the sweep runs. */
+  counts: Partial<Record<RunStatus, number>>;
+  /** Where the override sets came from (`product`, a sweep file, a grid search). */
+  source?: string;
+  /** Elements the user asked to stop (any window). */
+  stopElements?: number[];
+}
+
+/** One element of a sweep: its overrides, plan, where it runs, how it ended (`elements/<i>/element.json`). */
+export interface SweepElement {
+  index: number;
+  overrides: string[];
+  /** The element's plan, secrets masked. */
+  plan: TaskPlan;
+  status: RunStatus;
+  exitCode: number | null;
+  reason?: string;
+  /** The element's own handle on the target (a container id, a job id and array index). */
+  target?: RunTarget;
+  startedAt?: string;
+  endedAt?: string;
 }
 
 /** The fields every record must have to be shown at all. */
@@ -128,6 +158,7 @@ export function upgradeRecord(value: unknown, folderName: string): RunRecord {
   if (Array.isArray(r.secrets)) out.secrets = r.secrets as SecretDigest[];
   if (typeof r.grants === 'object' && r.grants !== null) out.grants = r.grants as RunRecord['grants'];
   if (Array.isArray(r.outputs)) out.outputs = r.outputs as RunRecord['outputs'];
+  if (typeof r.sweep === 'object' && r.sweep !== null && typeof (r.sweep as SweepInfo).count === 'number') out.sweep = r.sweep as SweepInfo;
   return out;
 }
 

@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { upgradeRecord, type RunRecord } from './record';
+import { upgradeRecord, type RunRecord, type SweepElement } from './record';
 import { RunLock } from './runLock';
 import { RunLog } from './runLog';
 
@@ -30,6 +30,46 @@ export class RunStore {
   logPath(runId: string): string { return join(this.dir(runId), 'run.log'); }
   cursorPath(runId: string): string { return join(this.dir(runId), 'run.cursor.json'); }
   lockPath(runId: string): string { return join(this.dir(runId), 'run.lock'); }
+
+  elementDir(runId: string, index: number): string { return join(this.dir(runId), 'elements', String(index)); }
+  elementPath(runId: string, index: number): string { return join(this.elementDir(runId, index), 'element.json'); }
+
+  /**
+   * Writes a sweep element's state (temporary file and rename; not fsync'd, since elements change often and
+   * the sweep's record, which is, says how many there are). Writes to one element apply in call order.
+   */
+  writeElement(runId: string, element: SweepElement): Promise<void> {
+    return this.enqueue(`${runId}#${element.index}`, async () => {
+      const file = this.elementPath(runId, element.index);
+      await mkdir(this.elementDir(runId, element.index), { recursive: true, mode: 0o700 });
+      const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      try {
+        await writeFile(tmp, JSON.stringify(element, null, 2) + '\n', { mode: 0o600 });
+        await rename(tmp, file);
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw new Error(`Cannot write element ${element.index} of run ${runId} (${file}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    });
+  }
+
+  async readElement(runId: string, index: number): Promise<SweepElement | undefined> {
+    await this.writes.get(`${runId}#${index}`)?.catch(() => undefined);
+    try { return JSON.parse(await readFile(this.elementPath(runId, index), 'utf8')) as SweepElement; } catch { return undefined; }
+  }
+
+  /** Every element of a sweep that has a readable file, in index order. */
+  async readElements(runId: string, count: number): Promise<SweepElement[]> {
+    const out: SweepElement[] = [];
+    for (let i = 0; i < count; i++) { const e = await this.readElement(runId, i); if (e) out.push(e); }
+    return out;
+  }
+
+  /** The log of one sweep element (its own file, cursor and all). */
+  openElementLog(runId: string, index: number, onError?: (e: Error) => void): RunLog {
+    const dir = this.elementDir(runId, index);
+    return new RunLog(join(dir, 'run.log'), join(dir, 'run.cursor.json'), onError);
+  }
 
   /** A sortable, readable id: time, task, random suffix. */
   newRunId(task: string, now = new Date()): string {

@@ -9,12 +9,13 @@ import { dirname } from 'node:path';
 import type { TaskPlan } from '../../../shared/lsp-protocol';
 import { TargetError, type Backend, type CancelToken, type ImageBuild, type Job, type LogLine, type Reporter, type RunSink, type StreamOutput, type WorkState } from './backend';
 import { gitState } from './gitInfo';
-import { describeTarget, isFinal, RECORD_VERSION, type RunRecord, type RunStatus, type RunTarget } from './record';
+import { describeTarget, isFinal, RECORD_VERSION, type RunRecord, type RunStatus, type RunTarget, type SweepElement } from './record';
 import type { RunLock } from './runLock';
 import type { RunLog } from './runLog';
 import type { RunStore } from './runStore';
 import { digests, maskText, planSecrets, redactPlan, type Secret } from './secrets';
-import { planGrants } from '../../../shared/docker/hostGrants';
+import { SweepState, type SweepElementRequest } from './sweep';
+import { grantSet, planGrants } from '../../../shared/docker/hostGrants';
 import { currentHostFacts } from '../../../shared/docker/runArgs';
 
 export interface RunOutcome {
@@ -46,6 +47,17 @@ export interface StartRequest {
   grants?: RunRecord['grants'];
 }
 
+/** A sweep: one task over several override sets, each element with its own plan. */
+export interface SweepRequest extends Omit<StartRequest, 'plan' | 'overrides'> {
+  elements: SweepElementRequest[];
+  /** How many elements run at once (a scheduler's array limit, or containers side by side). */
+  parallelism: number;
+  /** Where the override sets came from, for the record (`lr=0.1,0.01 batch=32,64`, a file, a grid search). */
+  source?: string;
+  /** The run id, when the caller chose it first (element workspaces are inside the run's folder). */
+  runId?: string;
+}
+
 export interface SupervisorOptions {
   store: RunStore;
   /** The backend that runs a record's target, if that target is configured here. */
@@ -59,7 +71,16 @@ export interface SupervisorOptions {
 }
 
 interface Active {
+  /** `runId`, or `runId#index` for an element of a sweep. */
+  key: string;
+  /** The run's record; for a sweep element, a view of it with the element's own state. */
   record: RunRecord;
+  /** Saves a change of state: the run's record, or the sweep element's file. */
+  persist: (patch: Partial<RunRecord>) => Promise<RunRecord>;
+  /** Whether a stop was asked (another window may have asked, in the files). */
+  stopAsked: () => Promise<boolean>;
+  /** A sweep element: its sweep is told when it ends (the sweep holds the lock). */
+  onEnd?: (outcome: RunOutcome) => Promise<void>;
   backend: Backend;
   log: RunLog;
   lock: RunLock;
@@ -84,6 +105,7 @@ export class Supervisor {
   private readonly retryMs: number;
   private readonly onRecord: (record: RunRecord) => void;
   private readonly active = new Map<string, Active>();
+  private readonly sweeps = new Map<string, SweepState>();
   private disposed = false;
 
   constructor(opts: SupervisorOptions) {
@@ -125,7 +147,7 @@ export class Supervisor {
     if (!lock) throw new TargetError(`Run ${runId} is already followed by another window.`, 'target');
     const run = this.newActive(record, backend, lock, sink, secrets);
     await run.log.open();
-    this.active.set(runId, run);
+    this.active.set(run.key, run);
     const job: Job = {
       runId, manifest: req.manifest, task: req.task, plan: req.plan, build: req.build, asHostUser: req.asHostUser,
       defaultNetwork: req.defaultNetwork, keepContainer: req.keepContainer,
@@ -152,11 +174,19 @@ export class Supervisor {
     return { runId, target: run.record.target, done: run.done };
   }
 
-  private newActive(record: RunRecord, backend: Backend, lock: RunLock, sink: RunSink, secrets: Secret[]): Active {
+  /** A run (or, with `unit`, one element of a sweep) being followed. */
+  newActive(record: RunRecord, backend: Backend, lock: RunLock, sink: RunSink, secrets: Secret[], unit?: {
+    key: string; persist: Active['persist']; stopAsked: Active['stopAsked']; onEnd: NonNullable<Active['onEnd']>; parentId: string; index: number;
+  }): Active {
     const run: Active = {
+      key: unit?.key ?? record.runId,
+      persist: unit?.persist ?? ((p) => this.store.update(record.runId, p)),
+      stopAsked: unit?.stopAsked ?? (async () => (await this.store.read(record.runId).catch(() => undefined))?.stopRequested === true),
+      ...(unit ? { onEnd: unit.onEnd } : {}),
       record, backend, lock, sink, secrets, cursor: undefined, stored: 0, lostTarget: false,
       done: Promise.resolve({ runId: record.runId, status: record.status, exitCode: null }),
-      log: this.store.openLog(record.runId, (e) => { void this.logFailed(run, e); }),
+      log: unit ? this.store.openElementLog(unit.parentId, unit.index, (e) => { void this.logFailed(run, e); })
+        : this.store.openLog(record.runId, (e) => { void this.logFailed(run, e); }),
       out: {
         store: (lines: LogLine[], cursor: unknown) => {
           const masked = secrets.length ? lines.map((l) => ({ ...l, text: maskText(l.text, secrets) })) : lines;
@@ -190,8 +220,8 @@ export class Supervisor {
   }
 
   private async patch(run: Active, patch: Partial<RunRecord>): Promise<void> {
-    run.record = await this.store.update(run.record.runId, patch);
-    this.onRecord(run.record);
+    run.record = await run.persist(patch);
+    if (!run.onEnd) this.onRecord(run.record);
   }
 
   // ---------------------------------------------------------------- follow
@@ -232,10 +262,9 @@ export class Supervisor {
           try { await b.stream(run.record.target, run.cursor, run.out, new AbortController().signal); } catch { break; }
           if (run.stored === before) break;
         }
-        // A stop may come from another window (or before this one saw it): the record on disk says so.
-        const onDisk = await this.store.read(run.record.runId).catch(() => undefined);
+        // A stop may come from another window (or before this one saw it): the files say so.
         const code = st.exitCode;
-        if (onDisk?.stopRequested || run.record.stopRequested) {
+        if (run.record.stopRequested || await run.stopAsked()) {
           const how = st.reason ?? (code === 137 ? `killed with SIGKILL after the ${this.grace} s grace period` : `ended after SIGTERM (exit code ${code})`);
           return await this.end(run, 'stopped', code, `Stopped by the user: ${how}.`);
         }
@@ -289,9 +318,215 @@ export class Supervisor {
       run.sink.info(`CubeLab could not record the end of run ${runId}: ${(e as Error).message}`);
     }
     run.sink.info(finalReason ?? `Run ${status} (exit code ${exitCode}).`);
-    this.active.delete(runId);
-    await run.lock.release();
-    return { runId, status, exitCode, ...(finalReason ? { reason: finalReason } : {}) };
+    this.active.delete(run.key);
+    const outcome: RunOutcome = { runId, status, exitCode, ...(finalReason ? { reason: finalReason } : {}) };
+    if (run.onEnd) await run.onEnd(outcome); else await run.lock.release();
+    return outcome;
+  }
+
+  // ---------------------------------------------------------------- sweeps
+
+  /**
+   * Starts a sweep: one record for the whole (its elements in `elements/<i>/`), the elements run on the target
+   * `parallelism` at a time, each with its own log, exit code and outputs; the sweep ends when they all have.
+   */
+  async startSweep(req: SweepRequest, sink: RunSink = silentSink): Promise<RunHandle> {
+    const backend = req.backend;
+    if (!req.elements.length) throw new TargetError('A sweep needs at least one element.', 'refused');
+    const runId = req.runId ?? this.store.newRunId(req.task);
+    const first = req.elements[0]!.plan;
+    // Every element's grants must be among those confirmed (one set for the sweep: their union).
+    const union = new Map<string, string>();
+    for (const el of req.elements) for (const g of planGrants(el.plan, currentHostFacts()).grants) union.set(g.id, g.text);
+    const granted = grantSet([...union].map(([id, text]) => ({ id, text })));
+    if (granted.items.length && req.grants?.sha256 !== granted.sha256) {
+      throw new TargetError(`This sweep would give its containers access to the host: ${[...union.values()].join('; ')}. It starts only once that is confirmed.`, 'refused');
+    }
+    req.elements.forEach((el, i) => backend.validate?.({ runId: `${runId}#${i}`, manifest: req.manifest, task: req.task, plan: el.plan, build: req.build, asHostUser: req.asHostUser, defaultNetwork: req.defaultNetwork, keepContainer: req.keepContainer }));
+    const git = gitState(dirname(req.manifest));
+    await backend.probe();
+    const secrets: Secret[] = [];
+    for (const el of req.elements) for (const sec of planSecrets(el.plan)) if (!secrets.some((x) => x.name === sec.name && x.value === sec.value)) secrets.push(sec);
+    const parallelism = Math.max(1, Math.floor(req.parallelism));
+    const record: RunRecord = {
+      version: RECORD_VERSION, runId, manifest: req.manifest, task: req.task, target: backend.target(),
+      plan: redactPlan(first, secrets), overrides: [], image: { name: first.image }, keepContainer: req.keepContainer ?? false,
+      status: 'queued', startedAt: new Date().toISOString(), exitCode: null, git: await git, warnings: [],
+      sweep: { count: req.elements.length, parallelism, counts: { queued: req.elements.length }, ...(req.source ? { source: maskText(req.source, secrets) } : {}) },
+      ...(secrets.length ? { secrets: digests(secrets) } : {}), ...(granted.items.length ? { grants: granted } : {}),
+    };
+    await this.store.create(record);
+    this.onRecord(record);
+    const lock = await this.store.tryLock(runId);
+    if (!lock) throw new TargetError(`Run ${runId} is already followed by another window.`, 'target');
+    const log = this.store.openLog(runId);
+    await log.open();
+    const elements: SweepElement[] = req.elements.map((el, index) => ({
+      index, overrides: el.overrides.map((o) => maskText(o, secrets)), plan: redactPlan(el.plan, secrets), status: 'queued', exitCode: null,
+      reason: `Waiting for its turn (${parallelism} at a time).`,
+    }));
+    for (const e of elements) await this.store.writeElement(runId, e);
+    log.info(`sweep of ${elements.length} element(s), ${parallelism} at a time, on ${describeTarget(record.target)}`);
+    const st = new SweepState(runId, this.store, backend, lock, log, secrets, elements, (r) => this.onRecord(r));
+    this.sweeps.set(runId, st);
+    st.pending.push(...elements.map((e) => e.index));
+    const plans = new Map(req.elements.map((el, i) => [i, el.plan]));
+    const done = this.runSweep(st, sink, req, plans);
+    return { runId, target: record.target, done };
+  }
+
+  /** Runs the pending elements `parallelism` at a time and ends the sweep when every element has. */
+  private async runSweep(st: SweepState, sink: RunSink, req: Omit<SweepRequest, 'elements'>, plans: Map<number, TaskPlan>): Promise<RunOutcome> {
+    const record = await this.store.read(st.runId);
+    const parallelism = record.sweep?.parallelism ?? 1;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        if (this.disposed || st.stopAll) return;
+        const i = st.pending.shift();
+        if (i === undefined) return;
+        if (await this.elementStopAsked(st.runId, i)) { await this.skipElement(st, i, 'Not run: the user stopped it before it started.'); continue; }
+        const plan = plans.get(i);
+        if (!plan) { await this.skipElement(st, i, 'Not run: its plan (secret values are not stored) is not known to this window; re-run the sweep.'); continue; }
+        await this.runElement(st, i, plan, sink, req);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallelism, st.count) }, () => worker()));
+    st.check();
+    await st.finished;
+    if (this.disposed) return { runId: st.runId, status: 'running', exitCode: null };
+    // Elements a stop kept from starting.
+    for (const i of st.pending.splice(0)) await this.skipElement(st, i, 'Not run: the sweep was stopped.');
+    const current = await this.store.read(st.runId).catch(() => undefined);
+    const o = st.outcome(current?.stopRequested === true);
+    st.log.info(`${o.status}: ${o.reason}`);
+    await st.log.close();
+    st.dispose();
+    await st.writeSummary({ status: o.status, reason: o.reason, exitCode: o.exitCode, endedAt: new Date().toISOString() });
+    sink.info(`Sweep ${o.status}: ${o.reason}`);
+    this.sweeps.delete(st.runId);
+    await st.lock.release();
+    return { runId: st.runId, status: o.status, exitCode: o.exitCode, reason: o.reason };
+  }
+
+  private async elementStopAsked(runId: string, index: number): Promise<boolean> {
+    const r = await this.store.read(runId).catch(() => undefined);
+    return r?.stopRequested === true || (r?.sweep?.stopElements ?? []).includes(index);
+  }
+
+  private async skipElement(st: SweepState, index: number, reason: string): Promise<void> {
+    const e = st.elements[index]!;
+    st.elements[index] = { ...e, status: 'stopped', reason, endedAt: new Date().toISOString() };
+    await this.store.writeElement(st.runId, st.elements[index]!);
+    st.set(index, 'stopped');
+  }
+
+  /** The supervisor's view of one element: a record with the element's own state, saved to its file. */
+  private elementActive(st: SweepState, index: number, view: RunRecord, sink: RunSink): Active {
+    const key = `${st.runId}#${index}`;
+    const prefix = (t: string) => `[${index}] ${t}`;
+    const elSink: RunSink = { line: (t, s) => sink.line(prefix(t), s), info: (t) => sink.info(prefix(t)), ...(sink.progress ? { progress: (m, c, t) => sink.progress?.(prefix(m), c, t) } : {}) };
+    return this.newActive(view, st.backend, st.lock, elSink, st.secrets, {
+      key, parentId: st.runId, index,
+      persist: async (p) => {
+        const next = { ...view, ...p };
+        Object.assign(view, p);
+        const e = st.elements[index]!;
+        st.elements[index] = {
+          ...e, status: next.status, exitCode: next.exitCode, target: next.target, ...(next.reason !== undefined ? { reason: next.reason } : { reason: undefined }),
+          ...(next.endedAt ? { endedAt: next.endedAt } : {}), startedAt: e.startedAt ?? next.startedAt,
+        };
+        await this.store.writeElement(st.runId, st.elements[index]!);
+        st.set(index, next.status);
+        return next;
+      },
+      stopAsked: () => this.elementStopAsked(st.runId, index),
+      onEnd: async () => { st.done(); },
+    });
+  }
+
+  private async runElement(st: SweepState, index: number, plan: TaskPlan, sink: RunSink, req: Omit<SweepRequest, 'elements'>): Promise<void> {
+    const parent = await this.store.read(st.runId);
+    const el = st.elements[index]!;
+    const view: RunRecord = { ...parent, runId: `${st.runId}#${index}`, plan: el.plan, overrides: el.overrides, target: st.backend.target(), status: 'configuring', exitCode: null, startedAt: new Date().toISOString(), stopRequested: undefined, reason: undefined, sweep: undefined };
+    const run = this.elementActive(st, index, view, sink);
+    st.started();
+    await run.log.open();
+    this.active.set(run.key, run);
+    await this.patch(run, { status: 'configuring', reason: undefined });
+    const job: Job = { runId: run.key, manifest: req.manifest, task: req.task, plan, build: req.build, asHostUser: req.asHostUser, defaultNetwork: req.defaultNetwork, keepContainer: req.keepContainer };
+    const reporter = this.reporter(run);
+    try {
+      const prepared = await st.backend.prepare(job, reporter);
+      for (const w of prepared.warnings) run.log.info(`warning: ${maskText(w, st.secrets)}`);
+      const target = await st.backend.submit(job, prepared, reporter, run.out);
+      await this.patch(run, { target, status: st.backend.queues ? 'queued' : 'running' });
+    } catch (e) {
+      const status: RunStatus = e instanceof TargetError && e.code === 'cancelled' ? 'stopped' : 'failed';
+      await this.end(run, status, null, maskText((e as Error).message ?? String(e), st.secrets));
+      return;
+    }
+    run.done = this.follow(run);
+    await run.done;
+  }
+
+  /**
+   * After a reload: a sweep's started elements are found again on the target and followed; those not started
+   * yet start as slots free up (their plans are the stored ones when they hold no secret; otherwise they are
+   * reported as not run, since secret values are never stored).
+   */
+  private async attachSweep(record: RunRecord, backend: Backend, lock: RunLock, sink: RunSink): Promise<RunHandle> {
+    const count = record.sweep?.count ?? 0;
+    const stored = await this.store.readElements(record.runId, count);
+    const elements: SweepElement[] = Array.from({ length: count }, (_, i) => stored.find((e) => e.index === i)
+      ?? { index: i, overrides: [], plan: record.plan, status: 'failed', exitCode: null, reason: 'Its element file is missing.' });
+    const log = this.store.openLog(record.runId);
+    await log.open();
+    log.info('re-attached');
+    const st = new SweepState(record.runId, this.store, backend, lock, log, [], elements, (r) => this.onRecord(r));
+    this.sweeps.set(record.runId, st);
+    const plans = new Map<number, TaskPlan>();
+    for (const e of elements) {
+      if (isFinal(e.status)) continue;
+      if (!hasHandle(e.target)) {
+        st.pending.push(e.index);
+        if (!record.secrets?.length) plans.set(e.index, e.plan);
+        continue;
+      }
+      const view: RunRecord = { ...record, runId: `${record.runId}#${e.index}`, plan: e.plan, overrides: e.overrides, target: e.target!, status: e.status, exitCode: e.exitCode, startedAt: e.startedAt ?? record.startedAt, stopRequested: undefined, sweep: undefined, ...(e.reason ? { reason: e.reason } : {}) };
+      const run = this.elementActive(st, e.index, view, sink);
+      st.started();
+      const { cursor } = await run.log.open(backend.cursorFromLog?.bind(backend));
+      run.cursor = cursor;
+      this.active.set(run.key, run);
+      let where: WorkState;
+      try { where = await backend.locate(view); } catch (err) {
+        if (!(err instanceof TargetError && err.code === 'unreachable')) { await this.end(run, 'failed', null, (err as Error).message); continue; }
+        where = { state: 'running' };
+      }
+      if (where.state === 'gone') { await this.end(run, 'failed', null, where.reason); continue; }
+      run.log.info('re-attached');
+      run.done = this.follow(run);
+    }
+    const done = this.runSweep(st, sink, { backend, manifest: record.manifest, task: record.task, parallelism: record.sweep?.parallelism ?? 1, ...(record.keepContainer !== undefined ? { keepContainer: record.keepContainer } : {}) }, plans);
+    return { runId: record.runId, target: record.target, done };
+  }
+
+  /** Stops one element of a sweep (any window may ask): it ends `stopped`, the others go on. */
+  async stopElement(runId: string, index: number, graceSeconds = this.grace): Promise<void> {
+    const record = await this.store.update(runId, (r) => ({ ...(r.sweep ? { sweep: { ...r.sweep, stopElements: [...new Set([...(r.sweep.stopElements ?? []), index])] } } : {}) }));
+    this.onRecord(record);
+    const run = this.active.get(`${runId}#${index}`);
+    if (run) {
+      run.record = { ...run.record, stopRequested: true };
+      run.log.info(`stop requested: SIGTERM, then SIGKILL after ${graceSeconds} s`);
+      await run.backend.cancel(run.record.target, run.record, graceSeconds);
+      return;
+    }
+    const e = await this.store.readElement(runId, index);
+    if (!e || isFinal(e.status) || !e.target) return; // not started: it will not be
+    const backend = this.backendFor(record.target);
+    if (!backend) throw new TargetError(`Run ${runId} runs on ${describeTarget(record.target)}, which is not configured in this window.`, 'not-found');
+    await backend.cancel(e.target, { ...record, runId: `${runId}#${index}`, target: e.target }, graceSeconds);
   }
 
   // ---------------------------------------------------------------- re-attach, stop
@@ -304,7 +539,7 @@ export class Supervisor {
     const handles: RunHandle[] = [];
     const { runs } = await this.store.list();
     for (const record of runs) {
-      if (isFinal(record.status) || this.active.has(record.runId)) continue;
+      if (isFinal(record.status) || this.active.has(record.runId) || this.sweeps.has(record.runId)) continue;
       try {
         const h = await this.attachOne(record, sinkFor);
         if (h) handles.push(h);
@@ -322,6 +557,7 @@ export class Supervisor {
     if (!lock) return undefined; // another window follows it
     const current = await this.store.read(record.runId);
     if (isFinal(current.status)) { await lock.release(); return undefined; }
+    if (current.sweep) return this.attachSweep(current, backend, lock, sinkFor(current));
     const sink = sinkFor(current);
     const run = this.newActive(current, backend, lock, sink, []);
     const { cursor } = await run.log.open(backend.cursorFromLog?.bind(backend));
@@ -356,6 +592,7 @@ export class Supervisor {
   async stop(runId: string, graceSeconds = this.grace): Promise<void> {
     const run = this.active.get(runId);
     const record = await this.store.update(runId, { stopRequested: true });
+    if (record.sweep) { await this.stopSweep(record, graceSeconds); return; }
     if (run) { run.record = record; this.onRecord(record); }
     if (isFinal(record.status)) return;
     const backend = run?.backend ?? this.backendFor(record.target);
@@ -363,6 +600,22 @@ export class Supervisor {
     run?.log.info(`stop requested: SIGTERM, then SIGKILL after ${graceSeconds} s`);
     run?.sink.info(`Stopping: SIGTERM, then SIGKILL after ${graceSeconds} s.`);
     await backend.cancel(record.target, record, graceSeconds);
+  }
+
+  /** A sweep's stop: no element starts any more; the running ones are cancelled on the target. */
+  private async stopSweep(record: RunRecord, graceSeconds: number): Promise<void> {
+    this.onRecord(record);
+    const st = this.sweeps.get(record.runId);
+    if (st) { st.stopAll = true; st.log.info('stop requested for the whole sweep'); st.check(); }
+    if (isFinal(record.status)) return;
+    const backend = st?.backend ?? this.backendFor(record.target);
+    if (!backend) throw new TargetError(`Run ${record.runId} runs on ${describeTarget(record.target)}, which is not configured in this window.`, 'not-found');
+    const elements = await this.store.readElements(record.runId, record.sweep?.count ?? 0);
+    await Promise.all(elements.filter((e) => !isFinal(e.status) && e.target).map(async (e) => {
+      const run = this.active.get(`${record.runId}#${e.index}`);
+      if (run) run.record = { ...run.record, stopRequested: true };
+      await backend.cancel(e.target!, { ...record, runId: `${record.runId}#${e.index}`, target: e.target! }, graceSeconds).catch(() => undefined);
+    }));
   }
 
   /** Brings a run's outputs back now (a remote target), and records where they live and when. */
@@ -393,6 +646,19 @@ export class Supervisor {
     for (const r of runs) r.abort?.();
     await Promise.all(runs.map((r) => r.done.catch(() => undefined)));
     for (const r of runs) { await r.log.close(); await r.lock.release(); }
+    for (const st of this.sweeps.values()) { st.dispose(); await st.log.close(); await st.lock.release(); }
+    this.sweeps.clear();
     this.active.clear();
+  }
+}
+
+/** Whether a target names the work it runs (a container, a job), i.e. the work was submitted. */
+function hasHandle(t: RunTarget | undefined): boolean {
+  if (!t) return false;
+  switch (t.kind) {
+    case 'docker': case 'docker-ssh': return !!t.containerId;
+    case 'slurm': return !!t.jobId;
+    case 'kubernetes': return !!t.job;
+    case 'memory': return !!t.workId;
   }
 }

@@ -215,7 +215,7 @@ function grantSpan(words: Word[], id: string): [number, number] | undefined {
  * before it starts (shared/docker/hostGrants.ts); this says it while the file is edited.
  */
 function checkHostAccess(c: CheckContext, docker: MapModel): void {
-  const facts = { env: c.ctx.env, home: c.ctx.env.HOME ?? '/nonexistent-home' };
+  const facts = { env: c.ctx.env, home: c.ctx.env.HOME ?? '' };
   for (const key of ['cpu_args', 'gpu_args', 'env_args']) {
     const e = docker.get(key);
     if (!e || typeof e.scalar !== 'string' || !isScalar(e.value) || e.scalar.includes('${')) continue;

@@ -17,12 +17,14 @@ const TEXT = [
   '',
 ].join('\n');
 
-test('each task gets "▶ Run" and "Configure" lenses on its key, naming the client commands', () => {
+test('each task gets "▶ Run", "Sweep…" and "Configure" lenses on its key, naming the client commands', () => {
   const lenses = manifestCodeLenses(doc('/c/mlcube.yaml', TEXT));
   assert.deepEqual(lenses.map((l) => [l.range.start.line, l.range.start.character, l.range.end.character, l.command?.title, l.command?.command, l.command?.arguments]), [
     [4, 2, 7, '▶ Run', 'cubelab.runTask', ['file:///c/mlcube.yaml', 'greet']],
+    [4, 2, 7, 'Sweep…', 'cubelab.runSweep', ['file:///c/mlcube.yaml', 'greet']],
     [4, 2, 7, 'Configure', 'cubelab.configureCube', ['file:///c/mlcube.yaml', 'greet']],
     [7, 2, 12, '▶ Run', 'cubelab.runTask', ['file:///c/mlcube.yaml', 'long run']],
+    [7, 2, 12, 'Sweep…', 'cubelab.runSweep', ['file:///c/mlcube.yaml', 'long run']],
     [7, 2, 12, 'Configure', 'cubelab.configureCube', ['file:///c/mlcube.yaml', 'long run']],
   ]);
 });

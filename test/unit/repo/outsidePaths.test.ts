@@ -25,6 +25,8 @@ const TEMP = ['/tmp', tmpdir()];
  * and the root user's home as manifests and container flags name it (`${oc.env:HOME,/root}`, `:/root/.ssh`).
  */
 const CONTAINER = [/^\/mlcube_io(\d+|N)?(\/|$)/, /^\/(workspace|mlcube_project|host|blob|secret\.txt|y|d|root)(\/|$)/];
+/** Host folders the host-access check (shared/docker/hostGrants.ts) names: looked for in plans, never read. */
+const HOST_LAYOUT_EXACT = ['/home', '/Users', '/boot', '/lib32'];
 /** The accounts of the remote test host (test/env/setup-remote.sh makes them; the remote tier and its benchmark use them). */
 const REMOTE_TEST_HOST = ['/home/cubelab-remote', '/home/cubelab-pw'];
 /** Placeholders in messages and docs (`/...`), and path-traversal attempts the endpoint tests send. */
@@ -47,7 +49,7 @@ const under = (p: string, root: string): boolean => p === root || p.startsWith(r
 function allowed(p: string): boolean {
   if (SYSTEM.some((r) => under(p, r)) || TEMP.some((r) => under(p, r))) return true;
   if (CONTAINER.some((re) => re.test(p)) || PLACEHOLDERS.some((re) => re.test(p))) return true;
-  if (URL_ROUTES.some((r) => under(p, r)) || REMOTE_TEST_HOST.some((r) => under(p, r))) return true;
+  if (URL_ROUTES.some((r) => under(p, r)) || REMOTE_TEST_HOST.some((r) => under(p, r)) || HOST_LAYOUT_EXACT.includes(p)) return true;
   return VIRTUAL_ROOTS.some((r) => under(p, r));
 }
 

@@ -22,6 +22,7 @@ import { RunTerminal, logTail } from './runTerminal';
 import { TASK_TYPE, overridesOf, taskFor, taskProvider, type CubeLabTaskDefinition } from './taskProvider';
 import { LOCAL_TARGET } from './targets';
 import { TargetsView, type TargetNode } from './targetsView';
+import { SweepCommand } from './sweepCommand';
 
 export { TASK_TYPE };
 
@@ -29,12 +30,14 @@ export class RunCommands implements vscode.Disposable {
   readonly service: RunService;
   readonly view: RunsView;
   readonly targetsView: TargetsView;
+  readonly sweeps: SweepCommand;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {
     this.service = new RunService(context, client, output);
     this.view = new RunsView(this.service);
     this.targetsView = new TargetsView(this.service);
+    this.sweeps = new SweepCommand(this.service, context, client);
     this.disposables.push(this.view, this.targetsView, this.service, vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reattach()));
   }
 
@@ -210,6 +213,18 @@ export class RunCommands implements vscode.Disposable {
 
   async stopNode(node: RunsNode | undefined): Promise<void> {
     if (node?.kind === 'run') await this.service.stop(node.record.runId);
+    else if (node?.kind === 'element' && this.service.trusted()) {
+      try { await this.service.supervisorFor(node.storeRoot).stopElement(node.record.runId, node.element.index); } catch (e) { void vscode.window.showErrorMessage(`CubeLab: ${(e as Error).message}`); }
+    }
+  }
+
+  /** Runs a sweep's failed (and stopped) elements again, as a new sweep of the same task on the same target. */
+  async rerunFailed(node: RunsNode | undefined): Promise<void> {
+    if (node?.kind !== 'run' || !node.record.sweep) return;
+    const els = await new RunStore(node.storeRoot).readElements(node.record.runId, node.record.sweep.count);
+    const indexes = els.filter((e) => e.status === 'failed' || e.status === 'stopped').map((e) => e.index);
+    if (!indexes.length) { void vscode.window.showInformationMessage(`CubeLab: every element of ${node.record.runId} succeeded.`); return; }
+    await this.sweeps.run(vscode.Uri.file(node.record.manifest), node.record.task, { record: node.record, indexes });
   }
 
   async showLog(file: string): Promise<void> {
@@ -219,6 +234,7 @@ export class RunCommands implements vscode.Disposable {
 
   async showLogNode(node: RunsNode | undefined): Promise<void> {
     if (node?.kind === 'run') await this.showLog(path.join(node.storeRoot, node.record.runId, 'run.log'));
+    else if (node?.kind === 'element') await this.showLog(path.join(node.storeRoot, node.record.runId, 'elements', String(node.element.index), 'run.log'));
     else if (node?.kind === 'problem') await this.showLog(node.problem.file);
   }
 
@@ -289,6 +305,8 @@ export function registerRuns(context: vscode.ExtensionContext, client: () => Lan
     vscode.commands.registerCommand('cubelab.revealRunOutputs', (n?: RunsNode) => c.revealOutputs(n)),
     vscode.commands.registerCommand('cubelab.deleteRun', (n?: RunsNode) => c.deleteRecord(n)),
     vscode.commands.registerCommand('cubelab.refreshRuns', () => c.view.tree.refresh()),
+    vscode.commands.registerCommand('cubelab.runSweep', (m?: unknown, t?: unknown) => c.sweeps.run(uriArg(m), typeof t === 'string' ? t : undefined)),
+    vscode.commands.registerCommand('cubelab.rerunFailedElements', (n?: RunsNode) => c.rerunFailed(n)),
     vscode.commands.registerCommand('cubelab.runTaskOnTarget', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined, false, true)),
     vscode.commands.registerCommand('cubelab.syncOutputs', (n?: RunsNode) => c.syncOutputs(n)),
     vscode.window.registerTreeDataProvider('cubelab.targets', c.targetsView),

@@ -1,9 +1,15 @@
 /** The Runs tree: every run record of the workspace's run stores, newest first, refreshed by events. */
 import * as vscode from 'vscode';
-import { describeTarget, isActive, type RunRecord } from '../record';
+import * as path from 'node:path';
+import { describeTarget, isActive, type RunRecord, type SweepElement } from '../record';
+import { RunStore } from '../runStore';
 import type { StoreProblem } from '../runStore';
 
-export type RunsNode = { kind: 'run'; record: RunRecord; storeRoot: string } | { kind: 'problem'; problem: StoreProblem };
+export type RunsNode =
+  | { kind: 'run'; record: RunRecord; storeRoot: string }
+  /** One element of a sweep (its own log, exit code and outputs in `elements/<i>/`). */
+  | { kind: 'element'; record: RunRecord; storeRoot: string; element: SweepElement }
+  | { kind: 'problem'; problem: StoreProblem };
 
 const ICONS: Record<RunRecord['status'], [string, string?]> = {
   queued: ['clock', 'charts.yellow'],
@@ -32,7 +38,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   refresh(): void { this.changed.fire(); }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    return node ? [] : this.list();
+    if (!node) return this.list();
+    if (node.kind !== 'run' || !node.record.sweep) return [];
+    // A sweep's elements, read when it is expanded (a thousand of them are a thousand small files).
+    const els = await new RunStore(node.storeRoot).readElements(node.record.runId, node.record.sweep.count);
+    return els.map((element) => ({ kind: 'element' as const, record: node.record, storeRoot: node.storeRoot, element }));
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
@@ -43,14 +53,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.contextValue = 'cubelab.run.problem';
       return item;
     }
+    if (node.kind === 'element') return this.elementItem(node.record, node.storeRoot, node.element);
     const r = node.record;
-    const item = new vscode.TreeItem(r.task);
+    const item = new vscode.TreeItem(r.sweep ? `${r.task} (sweep of ${r.sweep.count})` : r.task, r.sweep ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const [icon, color] = ICONS[r.status] ?? ['circle-outline'];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const end = r.endedAt ? Date.parse(r.endedAt) : Date.now();
     const parts: string[] = [r.status === 'target-unreachable' ? 'target unreachable' : r.status, formatDuration(end - Date.parse(r.startedAt))];
     if (r.exitCode !== null) parts.push(`exit ${r.exitCode}`);
     if (r.target.kind !== 'docker' || r.target.name !== 'local') parts.push(r.target.name);
+    if (r.sweep) {
+      const c = r.sweep.counts;
+      const done = (c.succeeded ?? 0) + (c.failed ?? 0) + (c.stopped ?? 0);
+      parts.splice(1, 0, `${done}/${r.sweep.count} done${c.running ? `, ${c.running} running` : ''}${c.queued ? `, ${c.queued} queued` : ''}${c.failed ? `, ${c.failed} failed` : ''}`);
+    }
     item.description = parts.join(' · ');
     // Record text comes from files a repository can ship: a plain-string tooltip renders nothing as Markdown
     // (no links, no images, no command URIs).
@@ -65,8 +81,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.tooltip = lines.join('\n');
     item.id = `${node.storeRoot}/${r.runId}`;
     // `.remote`: the outputs live on another host (Sync Outputs applies).
-    item.contextValue = `${isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final'}${r.target.kind === 'docker' ? '' : '.remote'}`;
+    item.contextValue = `${isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final'}${r.target.kind === 'docker' ? '' : '.remote'}${r.sweep ? '.sweep' : ''}`;
     item.command = { command: 'cubelab.showRunLog', title: 'Show Log', arguments: [node] };
+    return item;
+  }
+
+  private elementItem(r: RunRecord, storeRoot: string, e: SweepElement): vscode.TreeItem {
+    const item = new vscode.TreeItem(`#${e.index} ${e.overrides.join(' ') || '(no overrides)'}`);
+    const [icon, color] = ICONS[e.status] ?? ['circle-outline'];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const parts: string[] = [e.status === 'target-unreachable' ? 'target unreachable' : e.status];
+    if (e.startedAt) parts.push(formatDuration((e.endedAt ? Date.parse(e.endedAt) : Date.now()) - Date.parse(e.startedAt)));
+    if (e.exitCode !== null) parts.push(`exit ${e.exitCode}`);
+    item.description = parts.join(' · ');
+    item.tooltip = [`element ${e.index} of ${r.runId}`, `overrides: ${e.overrides.join(' ')}`, ...(e.reason ? ['', e.reason] : [])].join('\n');
+    item.id = `${storeRoot}/${r.runId}#${e.index}`;
+    item.contextValue = isActive(e.status) ? 'cubelab.element.active' : 'cubelab.element.final';
+    item.command = { command: 'vscode.open', title: 'Show Log', arguments: [vscode.Uri.file(path.join(storeRoot, r.runId, 'elements', String(e.index), 'run.log'))] };
     return item;
   }
 
