@@ -16,6 +16,7 @@ import type { Backend, RunSink } from '../../client/src/runs/backend';
 import { RunStore } from '../../client/src/runs/runStore';
 import { Supervisor } from '../../client/src/runs/supervisor';
 import type { RunRecord } from '../../client/src/runs/record';
+import { elementLogText } from './elementLog';
 
 export interface Program {
   lines: string[];
@@ -26,7 +27,7 @@ export interface Program {
   exitCode: number;
 }
 
-export type ContractCase = 'run' | 'exit-code' | 'stop' | 'reload' | 'target-lost' | 'two-windows';
+export type ContractCase = 'run' | 'exit-code' | 'stop' | 'reload' | 'target-lost' | 'two-windows' | 'sweep';
 
 export interface ContractTarget {
   name: string;
@@ -212,6 +213,45 @@ export function runContract(t: ContractTarget): void {
     } finally {
       await t.cleanup?.(await store.read(h.runId)); await t.cleanup?.(await store.read(h2.runId));
       await supA.dispose(); await supB.dispose(); await a.dispose(); await b.dispose();
+    }
+  });
+
+  test(`[${t.name}] contract: a sweep runs every element (its own log, output and exit code); stopping one element stops only it`, { timeout: timeout * 2, skip: skip('sweep') }, async () => {
+    const { dir, store } = workspace('sweep');
+    const backend = t.makeBackend();
+    const sup = supervisor(store, backend);
+    const sink = new Lines();
+    // Five elements, two at a time: element 2 fails with code 3, element 4 runs long and is stopped alone.
+    const programs: Program[] = [0, 1, 2, 3, 4].map((i) => (i === 4
+      ? { lines: numbered(600, `e${i}`), lineMs: 100, exitCode: 0 }
+      : { lines: numbered(5, `e${i}`), lineMs: 20, output: { file: `result-${i}.txt`, content: `element ${i}\n` }, exitCode: i === 2 ? 3 : 0 }));
+    const elements = programs.map((p, i) => {
+      const ws = join(dir, `el${i}`);
+      mkdirSync(join(ws, 'out'), { recursive: true });
+      return { overrides: [`i=${i}`], plan: t.planFor(p, ws) };
+    });
+    const h = await sup.startSweep({ backend, manifest: join(dir, 'mlcube.yaml'), task: 'contract', elements, parallelism: 2, defaultNetwork: 'none', source: 'i=0,1,2,3,4' }, sink);
+    try {
+      await until(async () => (await store.readElement(h.runId, 4))?.status === 'running' && elementLogText(store, h.runId, 4).length >= 2, timeout, 'element 4 running with its first lines');
+      await sup.stopElement(h.runId, 4);
+      const o = await h.done;
+      const r = await store.read(h.runId);
+      assert.equal(o.status, 'failed', o.reason);
+      assert.deepEqual(r.sweep?.counts, { succeeded: 3, failed: 1, stopped: 1 });
+      const els = await store.readElements(h.runId, 5);
+      assert.deepEqual(els.map((e) => [e.index, e.status, e.exitCode]), [[0, 'succeeded', 0], [1, 'succeeded', 0], [2, 'failed', 3], [3, 'succeeded', 0], [4, 'stopped', els[4]?.exitCode ?? null]]);
+      assert.deepEqual(els.map((e) => e.overrides), [['i=0'], ['i=1'], ['i=2'], ['i=3'], ['i=4']]);
+      for (const i of [0, 1, 2, 3]) {
+        assert.deepEqual(elementLogText(store, h.runId, i), numbered(5, `e${i}`), `element ${i}'s log`);
+        assert.equal(readFileSync(join(dir, `el${i}`, 'out', `result-${i}.txt`), 'utf8'), `element ${i}\n`, `element ${i}'s output`);
+      }
+      const long = elementLogText(store, h.runId, 4);
+      assert.ok(long.length >= 2 && long.length < 600, `${long.length} lines of element 4 before its stop`);
+      assert.deepEqual(long, numbered(long.length, 'e4'));
+      for (const e of els) assert.equal(await t.workExists({ ...r, runId: `${h.runId}#${e.index}`, target: e.target ?? r.target }), false, `nothing of element ${e.index} is left on the target`);
+    } finally {
+      for (const e of await store.readElements(h.runId, 5)) await t.cleanup?.({ ...(await store.read(h.runId)), runId: `${h.runId}#${e.index}`, target: e.target ?? (await store.read(h.runId)).target });
+      await sup.dispose(); await backend.dispose();
     }
   });
 }

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TaskPlan } from '../../shared/lsp-protocol';
-import { TargetError, storeAndShow, type Backend, type Job, type Prepared, type Reporter, type StreamOutput, type TargetInfo, type WorkState } from '../../client/src/runs/backend';
+import { TargetError, storeAndShow, type ArrayJob, type ArraySubmission, type Backend, type Job, type Prepared, type Reporter, type StreamOutput, type TargetInfo, type WorkState } from '../../client/src/runs/backend';
 import type { RunRecord, RunTarget } from '../../client/src/runs/record';
 
 export interface MemoryProgram {
@@ -207,4 +207,50 @@ export class MemoryBackend implements Backend {
   }
 
   async dispose(): Promise<void> { /* the world outlives its backends */ }
+}
+
+/**
+ * The in-memory target as a scheduler with arrays (as Slurm and Kubernetes are): a sweep is one submission; its
+ * elements wait in the queue (`JobArrayTaskLimit`) while `parallelism` others run; a sweep's stop is one call.
+ */
+export class MemoryArrayBackend extends MemoryBackend {
+  async submitArray(job: ArrayJob, reporter: Reporter): Promise<ArraySubmission> {
+    this.world.count('submitArray');
+    this.world.check();
+    const targets = new Map<number, RunTarget>();
+    const works: Work[] = [];
+    for (const el of job.elements) {
+      const program = programOf(el.plan);
+      if (program.refuse) throw new TargetError(program.refuse, 'refused');
+      const w: Work = { id: this.world.newId(), runId: `${job.runId}#${el.index}`, program: { ...program, queuedReason: 'JobArrayTaskLimit' }, plan: el.plan, printed: [], state: 'queued', exitCode: null, cancelled: false, waiters: new Set() };
+      this.world.works.set(w.id, w);
+      works.push(w);
+      targets.set(el.index, { ...this.target(), workId: w.id });
+    }
+    reporter.info(`submitted ${works.length} element(s) as one array`);
+    // At most `parallelism` run at once: the next starts when one ends.
+    let next = 0;
+    const startNext = (): void => {
+      while (next < works.length && works.filter((w) => w.state === 'running' || (w.state === 'queued' && w.timer)).length < job.parallelism) {
+        const w = works[next++]!;
+        w.waiters.add(function onEnd() { if (w.state === 'exited') { w.waiters.delete(onEnd); startNext(); } });
+        if (w.cancelled) { continue; }
+        this.world.startWork(w);
+      }
+    };
+    startNext();
+    return { targets, warnings: [] };
+  }
+
+  async cancelMany(targets: RunTarget[], record: RunRecord): Promise<void> {
+    this.world.count('cancelMany');
+    this.world.check();
+    for (const t of targets) {
+      const id = (t as MemoryTarget).workId;
+      const w = id ? this.world.works.get(id) : undefined;
+      if (!w || !w.runId.startsWith(`${record.runId}#`)) continue;
+      w.cancelled = true;
+      this.world.exit(w, 143);
+    }
+  }
 }

@@ -62,6 +62,22 @@ export interface Job {
   keepContainer?: boolean;
 }
 
+/**
+ * A sweep handed whole to a scheduler that runs it as one array (a Slurm job array, a Kubernetes Indexed Job):
+ * the elements to run (all, or the ones run again) with their real plans, and how many run at once.
+ */
+export interface ArrayJob extends Omit<Job, 'plan'> {
+  elements: { index: number; plan: TaskPlan }[];
+  parallelism: number;
+}
+
+/** What an array submission gives back: each element's handle on the target, by element index. */
+export interface ArraySubmission {
+  targets: Map<number, RunTarget>;
+  image?: { id?: string; digest?: string };
+  warnings: string[];
+}
+
 /** What a backend learned while preparing: carried to `submit`, never stored. */
 export interface Prepared {
   image?: { id?: string; digest?: string };
@@ -119,6 +135,13 @@ export interface Backend {
   prepare(job: Job, reporter: Reporter, cancel?: CancelToken): Promise<Prepared>;
   /** Starts the work; returns the target with its handle (container id, job id). `out` may get early lines. */
   submit(job: Job, prepared: Prepared, reporter: Reporter, out: StreamOutput): Promise<RunTarget>;
+  /**
+   * Schedulers: prepares once and submits every element of a sweep as one array (instead of one `submit` per
+   * element). The supervisor then follows each element by its target, as it follows a single run.
+   */
+  submitArray?(job: ArrayJob, reporter: Reporter, cancel?: CancelToken): Promise<ArraySubmission>;
+  /** Cancels many elements in one call (`scancel` of an array): the supervisor's stop of a whole sweep. */
+  cancelMany?(targets: RunTarget[], record: RunRecord, graceSeconds: number): Promise<void>;
   /** Follows the work's output from `cursor` (undefined: from the start) until the stream ends or `signal` aborts. */
   stream(target: RunTarget, cursor: unknown, out: StreamOutput, signal: AbortSignal): Promise<void>;
   /** The state of the work. Throws a `TargetError` with code `unreachable` when the target does not answer. */

@@ -35,7 +35,11 @@ export type TargetKind = 'docker' | 'docker-ssh' | 'slurm' | 'kubernetes' | 'mem
 export type RunTarget =
   | { kind: 'docker'; name: string; engine: string; containerId?: string }
   | { kind: 'docker-ssh'; name: string; host: string; engine: string; workDir: string; containerId?: string }
-  | { kind: 'slurm'; name: string; host?: string; jobId?: string; arrayIndex?: number }
+  /**
+   * `jobId` is Slurm's key of the work (`1234`, or `1234_5` for an array element); `runDir` the run folder on
+   * the cluster (the login node's path) holding the batch scripts and each element's output and exit code.
+   */
+  | { kind: 'slurm'; name: string; host?: string; jobId?: string; arrayIndex?: number; runDir?: string; jobName?: string }
   | { kind: 'kubernetes'; name: string; context: string; namespace: string; job?: string }
   /** The in-memory backend of the unit tests (never offered to users). */
   | { kind: 'memory'; name: string; workId?: string };

@@ -7,7 +7,7 @@
  */
 import { dirname } from 'node:path';
 import type { TaskPlan } from '../../../shared/lsp-protocol';
-import { TargetError, type Backend, type CancelToken, type ImageBuild, type Job, type LogLine, type Reporter, type RunSink, type StreamOutput, type WorkState } from './backend';
+import { TargetError, type ArraySubmission, type Backend, type CancelToken, type ImageBuild, type Job, type LogLine, type Reporter, type RunSink, type StreamOutput, type WorkState } from './backend';
 import { gitState } from './gitInfo';
 import { describeTarget, isFinal, RECORD_VERSION, type RunRecord, type RunStatus, type RunTarget, type SweepElement } from './record';
 import type { RunLock } from './runLock';
@@ -371,8 +371,50 @@ export class Supervisor {
     this.sweeps.set(runId, st);
     st.pending.push(...elements.map((e) => e.index));
     const plans = new Map(req.elements.map((el, i) => [i, el.plan]));
-    const done = this.runSweep(st, sink, req, plans);
+    // A scheduler takes the whole sweep as one array; elsewhere the elements run `parallelism` at a time.
+    const done = backend.submitArray ? this.runArraySweep(st, sink, req, plans) : this.runSweep(st, sink, req, plans);
     return { runId, target: record.target, done };
+  }
+
+  /** A scheduler's sweep: one submission for every element, then each element followed by its own handle. */
+  private async runArraySweep(st: SweepState, sink: RunSink, req: Omit<SweepRequest, 'elements'>, plans: Map<number, TaskPlan>): Promise<RunOutcome> {
+    const indexes = st.pending.splice(0);
+    const say = (t: string): void => { const m = maskText(t, st.secrets); st.log.info(m); sink.info(m); };
+    const reporter: Reporter = { info: say, detail: (t) => { st.log.info(maskText(t, st.secrets)); }, warn: (t) => say(`warning: ${t}`), progress: (m, c, t) => sink.progress?.(maskText(m, st.secrets), c, t) };
+    const record = await this.store.read(st.runId);
+    let sub: ArraySubmission;
+    try {
+      sub = await st.backend.submitArray!({
+        runId: st.runId, manifest: req.manifest, task: req.task, elements: indexes.map((index) => ({ index, plan: plans.get(index)! })),
+        parallelism: record.sweep?.parallelism ?? 1, build: req.build, asHostUser: req.asHostUser, defaultNetwork: req.defaultNetwork, keepContainer: req.keepContainer,
+      }, reporter);
+    } catch (e) {
+      const msg = maskText((e as Error).message ?? String(e), st.secrets);
+      for (const i of indexes) await this.endUnstarted(st, i, 'failed', msg);
+      return this.finishSweep(st, sink);
+    }
+    await st.writeSummary({ image: { name: record.image.name, ...sub.image }, warnings: sub.warnings.map((w) => maskText(w, st.secrets)) });
+    for (const i of indexes) {
+      const target = sub.targets.get(i);
+      if (!target) { await this.endUnstarted(st, i, 'failed', 'The scheduler gave this element no job.'); continue; }
+      const el = st.elements[i]!;
+      const view: RunRecord = { ...record, runId: `${st.runId}#${i}`, plan: el.plan, overrides: el.overrides, target, status: 'queued', exitCode: null, startedAt: new Date().toISOString(), stopRequested: undefined, reason: undefined, sweep: undefined };
+      const run = this.elementActive(st, i, view, sink);
+      st.started();
+      await run.log.open();
+      this.active.set(run.key, run);
+      await this.patch(run, { target, status: 'queued', reason: undefined });
+      run.done = this.follow(run);
+    }
+    return this.finishSweep(st, sink);
+  }
+
+  /** An element that ends without having run (its submission failed, a stop came first). */
+  private async endUnstarted(st: SweepState, index: number, status: RunStatus, reason: string): Promise<void> {
+    const e = st.elements[index]!;
+    st.elements[index] = { ...e, status, reason, endedAt: new Date().toISOString() };
+    await this.store.writeElement(st.runId, st.elements[index]!);
+    st.set(index, status);
   }
 
   /** Runs the pending elements `parallelism` at a time and ends the sweep when every element has. */
@@ -391,6 +433,11 @@ export class Supervisor {
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallelism, st.count) }, () => worker()));
+    return this.finishSweep(st, sink);
+  }
+
+  /** Waits for the sweep's last element, then writes its outcome and lets it go. */
+  private async finishSweep(st: SweepState, sink: RunSink): Promise<RunOutcome> {
     st.check();
     await st.finished;
     if (this.disposed) return { runId: st.runId, status: 'running', exitCode: null };
@@ -413,11 +460,8 @@ export class Supervisor {
     return r?.stopRequested === true || (r?.sweep?.stopElements ?? []).includes(index);
   }
 
-  private async skipElement(st: SweepState, index: number, reason: string): Promise<void> {
-    const e = st.elements[index]!;
-    st.elements[index] = { ...e, status: 'stopped', reason, endedAt: new Date().toISOString() };
-    await this.store.writeElement(st.runId, st.elements[index]!);
-    st.set(index, 'stopped');
+  private skipElement(st: SweepState, index: number, reason: string): Promise<void> {
+    return this.endUnstarted(st, index, 'stopped', reason);
   }
 
   /** The supervisor's view of one element: a record with the element's own state, saved to its file. */
@@ -611,6 +655,10 @@ export class Supervisor {
     const backend = st?.backend ?? this.backendFor(record.target);
     if (!backend) throw new TargetError(`Run ${record.runId} runs on ${describeTarget(record.target)}, which is not configured in this window.`, 'not-found');
     const elements = await this.store.readElements(record.runId, record.sweep?.count ?? 0);
+    const live = elements.filter((e) => !isFinal(e.status) && hasHandle(e.target));
+    for (const e of live) { const run = this.active.get(`${record.runId}#${e.index}`); if (run) run.record = { ...run.record, stopRequested: true }; }
+    // A scheduler cancels the whole array in one call.
+    if (backend.cancelMany && live.length) { await backend.cancelMany(live.map((e) => e.target!), record, graceSeconds); return; }
     await Promise.all(elements.filter((e) => !isFinal(e.status) && e.target).map(async (e) => {
       const run = this.active.get(`${record.runId}#${e.index}`);
       if (run) run.record = { ...run.record, stopRequested: true };
