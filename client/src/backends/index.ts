@@ -10,12 +10,13 @@ import type { TargetKind } from '../runs/record';
 import { DockerBackend } from './docker/dockerBackend';
 import { DockerSshBackend } from './docker-ssh/dockerSshBackend';
 import type { PathMapping } from './docker-ssh/remotePlan';
+import { sanitizeBuilders } from './docker/imageBuilders';
 
 /** A target as `cubelab.targets` describes it (each kind reads its own fields). */
 export interface TargetSettings { name: string; kind: TargetKind; [field: string]: unknown }
 
 export const backendFactories: Partial<Record<TargetKind, (settings: TargetSettings, env: BackendEnvironment) => Backend>> = {
-  docker: (s, env) => new DockerBackend({ name: s.name, host: typeof s.host === 'string' ? s.host : undefined }, env),
+  docker: (s, env) => new DockerBackend({ name: s.name, host: typeof s.host === 'string' ? s.host : undefined, imageBuilders: sanitizeBuilders(s.imageBuilders) }, env),
   'docker-ssh': (s, env) => new DockerSshBackend({
     name: s.name, host: String(s.host ?? ''), ...(typeof s.workDir === 'string' ? { workDir: s.workDir } : {}),
     ...(typeof s.socket === 'string' ? { socket: s.socket } : {}), ...(Array.isArray(s.pathMappings) ? { pathMappings: s.pathMappings as PathMapping[] } : {}),

@@ -15,6 +15,7 @@ import {
 } from '../../runs/backend';
 import type { RunRecord, RunTarget } from '../../runs/record';
 import { buildContextFiles } from './buildContext';
+import { builderFor, dockerfileBaseImagesOf, runImageBuilder, type ImageBuilders } from './imageBuilders';
 import { buildContainerSpec, RUN_ID_LABEL, type ContainerSpec } from '../../../../shared/docker/containerSpec';
 import { explainEngineError, explainStartError, isConnectionError, isLocalEngine, selectEngine, type EngineEndpoint } from './engine';
 import { LogFrameParser, ResumeFilter, readLogPosition, sinceParam, type LogPosition } from './logFrames';
@@ -27,6 +28,8 @@ export interface DockerTargetSettings {
   /** The `cubelab.docker.host` setting; empty for DOCKER_HOST / context / local socket. */
   host?: string;
   hostFacts?: HostFacts;
+  /** `cubelab.docker.imageBuilders`: commands that make a missing image (or a Dockerfile's base) on this machine. */
+  imageBuilders?: ImageBuilders;
 }
 
 /** The Docker targets (local, or over SSH): both keep the container id. */
@@ -48,6 +51,7 @@ export class DockerBackend implements Backend {
   protected readonly host: HostFacts;
   private readonly grace: number;
   private readonly live = new Map<string, LiveState>();
+  private readonly imageBuilders: ImageBuilders | undefined;
 
   constructor(settings: DockerTargetSettings, env: Partial<BackendEnvironment> = {}, endpoint?: EngineEndpoint) {
     this.name = settings.name ?? 'local';
@@ -55,6 +59,7 @@ export class DockerBackend implements Backend {
     this.docker = new Dockerode(this.endpoint.modem);
     this.host = settings.hostFacts ?? currentHostFacts();
     this.grace = env.stopGraceSeconds ?? 10;
+    this.imageBuilders = settings.imageBuilders;
   }
 
   /** The engine's API client, for tests and benchmarks. */
@@ -123,6 +128,12 @@ export class DockerBackend implements Backend {
 
   async configure(image: string, build: ImageBuild | undefined, reporter: Reporter, cancel?: CancelToken): Promise<void> {
     await this.connectEngine();
+    // An image a builder makes on this machine (imageBuilders.ts): made instead of pulled or built.
+    const own = this.builderFor(image);
+    if (own) {
+      if (!(await this.hasImage(image)) || build?.strategy === 'always') await this.runBuilder(own, image, reporter, cancel);
+      return;
+    }
     if (!build || build.strategy === 'pull' || !existsSync(build.file)) {
       if (build && build.strategy !== 'pull') reporter.info(`No ${relative(build.context, build.file) || build.file} in ${build.context}: pulling ${image} instead of building.`);
       else if (build && existsSync(build.file)) reporter.info(`build_strategy is "pull": ignoring ${build.file}; set docker.build_strategy to auto to build it.`);
@@ -164,9 +175,39 @@ export class DockerBackend implements Backend {
     reporter.info(`Pulled ${image}`);
   }
 
+  /** The builder for an image, on the local engine only (a builder makes the image where it runs: here). */
+  private builderFor(image: string): string[] | undefined {
+    return this.kind === 'docker' ? builderFor(image, this.imageBuilders) : undefined;
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    try { await this.docker.getImage(image).inspect(); return true; } catch (e) {
+      if (isConnectionError(e)) throw this.explain(e);
+      return false;
+    }
+  }
+
+  private async runBuilder(argv: string[], image: string, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
+    // The builder talks to the same engine as this backend.
+    const env: NodeJS.ProcessEnv = this.endpoint.host.startsWith('unix://') || this.endpoint.host.startsWith('tcp://') ? { DOCKER_HOST: this.endpoint.host } : {};
+    await runImageBuilder(argv, image, reporter, { ...(cancel ? { cancel } : {}), env });
+    if (!(await this.hasImage(image))) throw new TargetError(`The image builder for ${image} (${argv.join(' ')}) ended without making ${image}.`, 'build');
+  }
+
+  /** Base images the Dockerfile names that are missing here and that a builder makes: made first. */
+  private async ensureBaseImages(build: ImageBuild, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
+    for (const base of dockerfileBaseImagesOf(build.file)) {
+      const argv = this.builderFor(base);
+      if (!argv || await this.hasImage(base)) continue;
+      reporter.info(`The Dockerfile's base image ${base} is missing: making it first (cubelab.docker.imageBuilders).`);
+      await this.runBuilder(argv, base, reporter, cancel);
+    }
+  }
+
   protected async build(image: string, build: ImageBuild, reporter: Reporter, cancel: CancelToken | undefined): Promise<void> {
     const dockerfile = relative(build.context, build.file);
     if (dockerfile.startsWith('..')) throw new TargetError(`The build file ${build.file} is outside the build context ${build.context}.`, 'build');
+    await this.ensureBaseImages(build, reporter, cancel);
     const opts: Record<string, unknown> = { t: image, dockerfile: dockerfile.split(sep).join('/'), networkmode: 'none' };
     const args = buildArgs(build.args, this.host);
     if (Object.keys(args.buildargs).length) opts.buildargs = args.buildargs;

@@ -14,6 +14,17 @@ import type { RunnerModule } from './runnerLoader';
 
 export const LOCAL_TARGET = 'local';
 
+/** `${workspaceFolder}` in image builder commands: the first workspace folder (a demo names its repository's script). */
+function resolveBuilders(value: unknown): Record<string, string[]> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+  const out: Record<string, string[]> = {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = (v as string[]).map((a) => a.split('${workspaceFolder}').join(folder));
+  }
+  return out;
+}
+
 export class TargetRegistry implements vscode.Disposable {
   private readonly backends = new Map<string, Backend>();
   private readonly listener: vscode.Disposable;
@@ -31,6 +42,8 @@ export class TargetRegistry implements vscode.Disposable {
   settings(): TargetSettings[] {
     const cfg = vscode.workspace.getConfiguration('cubelab');
     const local: TargetSettings = { name: LOCAL_TARGET, kind: 'docker', host: cfg.get<string>('docker.host', '') };
+    // Commands that make images on this machine: never from a restricted workspace's settings.
+    if (vscode.workspace.isTrusted) local.imageBuilders = resolveBuilders(cfg.get<unknown>('docker.imageBuilders', {}));
     // Restricted workspaces: VS Code hides the workspace's value; the user's own targets are still not contacted.
     const more = (vscode.workspace.isTrusted ? cfg.get<unknown[]>('targets', []) : []).filter((t): t is TargetSettings =>
       !!t && typeof t === 'object' && typeof (t as TargetSettings).name === 'string' && typeof (t as TargetSettings).kind === 'string' && (t as TargetSettings).name !== LOCAL_TARGET);
