@@ -259,3 +259,82 @@ export const SweepFileRequest = new RequestType<SweepFileParams, SweepFileResult
 // ---- cubelab/serverNotice: the server says something the user should see once ----
 export interface ServerNoticeParams { level: 'info' | 'warning' | 'error'; message: string }
 export const ServerNoticeNotification = new NotificationType<ServerNoticeParams>('cubelab/serverNotice');
+
+// ---- MLExchange entries and MedPerf records in and out, run forms (the interop issue; docs/interop.md) ----
+/** A file of a cube, relative to its folder (POSIX separators), with its text. */
+export interface ImportedFile { path: string; text: string }
+/** One MLExchange entry as a cube (none for a workflow or an entry without command: then only notes). */
+export interface ImportedEntry {
+  contentType: 'model' | 'app' | 'workflow' | 'asset';
+  name: string;
+  version: string;
+  /** A folder name for the cube (`<name>-<version>`, made safe). */
+  folder: string;
+  files: ImportedFile[];
+  /** The manifest among `files`, when there is a cube. */
+  manifest?: string;
+  tasks: { name: string; cmd: string; compGroup?: string; parametersFile?: string }[];
+  /** What was not carried over, or how the entry became a cube: shown to the user. */
+  notes: string[];
+}
+export interface MlexchangeImportParams { text: string; source?: string }
+export type MlexchangeImportResult = { ok: true; entries: ImportedEntry[] } | { ok: false; error: string };
+export const MlexchangeImportRequest = new RequestType<MlexchangeImportParams, MlexchangeImportResult, void>('cubelab/mlexchangeImport');
+
+export interface MlexchangeExportParams { uri: string }
+export type MlexchangeExportResult =
+  | {
+    ok: true;
+    /** The entry as JSON text, and the name MLExchange's Download button gives it (`<name>_v<version>.json`). */
+    text: string;
+    fileName: string;
+    contentType: 'model' | 'app';
+    /** The schema it was validated against, and what that found (an entry with problems is not written). */
+    schema: string;
+    problems: string[];
+    /** What the entry cannot carry (outputs, other inputs, build settings) and was left out. */
+    warnings: string[];
+  }
+  | { ok: false; error: string };
+export const MlexchangeExportRequest = new RequestType<MlexchangeExportParams, MlexchangeExportResult, void>('cubelab/mlexchangeExport');
+
+/** A file of a MedPerf cube record to download, with the hash the record gives (empty: none). */
+export interface MedperfDownload { role: 'manifest' | 'parameters' | 'additional-files'; url: string; hash: string; path: string }
+export interface MedperfPlan {
+  /** `older`: a URL to an mlcube.yaml and hashes of files (SHA-1 until 2023-08, then SHA-256); `newer`: the container config inline, the image pinned by digest. */
+  form: 'older' | 'newer';
+  name: string;
+  id?: number | string;
+  downloads: MedperfDownload[];
+  /** Files written from the record itself (the converted manifest, the container config, the parameters). */
+  files: ImportedFile[];
+  manifest: string;
+  /** The image: by manifest digest (`sha256:…`, newer records) or by image id (64 hex digits, older records); neither: unverified. */
+  image?: { name: string; digest?: string; id?: string };
+  warnings: string[];
+}
+export interface MedperfRecordParams { text: string; /** The downloaded mlcube.yaml of an older record, to learn its image. */ manifest?: string }
+export type MedperfRecordResult = { ok: true; plan: MedperfPlan } | { ok: false; error: string };
+export const MedperfRecordRequest = new RequestType<MedperfRecordParams, MedperfRecordResult, void>('cubelab/medperfRecord');
+
+/** The run form of a task: its parameters file, the schema next to it, and the fields made of it. */
+export interface RunFormSpec {
+  manifest: string;
+  cubeName: string;
+  task: string;
+  parametersFile: string;
+  schemaFile: string;
+  source: 'gui_parameters' | 'json-schema';
+  fields: import('./webview-protocol/runForm').FormField[];
+  /** The values of the parameters file now (only those of the fields). */
+  values: Record<string, import('./webview-protocol/runForm').FormValue>;
+  defaults: Record<string, import('./webview-protocol/runForm').FormValue>;
+  notes: string[];
+}
+export interface RunFormParams { uri: string; task: string }
+export type RunFormResult = { ok: true; form: RunFormSpec } | { ok: false; error: string };
+export const RunFormRequest = new RequestType<RunFormParams, RunFormResult, void>('cubelab/runForm');
+/** Checks the values and gives the parameters file's new text (the client writes it). */
+export interface RunFormWriteParams { uri: string; task: string; values: Record<string, import('./webview-protocol/runForm').FormValue> }
+export type RunFormWriteResult = { ok: true; path: string; text: string } | { ok: false; error: string; errors: Record<string, string> };
+export const RunFormWriteRequest = new RequestType<RunFormWriteParams, RunFormWriteResult, void>('cubelab/runFormWrite');
