@@ -15,6 +15,7 @@ import { registerCubes } from './cubes/cubesTree';
 import { registerWebviews } from './webviews/register';
 import { registerExperiments } from './experiments/tree';
 import { registerRegistries } from './registry/editor/register';
+import { registerPredictions } from './predictions/editor/register';
 
 /** What CubeLab exports to other extensions and to its own integration tests. */
 export interface CubeLabApi {
@@ -65,7 +66,9 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
 
   registerPreviewGrid(context, () => language?.languageClient);
   // Runs: commands, Runs tree, task type; the supervisor and its backends load on first use (dist/runner.js).
-  registerRuns(context, () => language?.languageClient, output);
+  const runs = registerRuns(context, () => language?.languageClient, output);
+  // Predict with Cube (Explorer context menu) and the predictions summary: run through the run layer above.
+  registerPredictions(context, runs, () => languageReady.then((l) => l.languageClient, () => undefined), output);
   registerEndpoint(context, output); // MLboard-compatible endpoint: off by default, loads dist/endpoint.js on start
   registerCubes(context, languageReady.then((l) => l.languageClient, () => undefined));
   // Metrics, Experiments and Model card panels: load dist/panels.js on first use; the model card asks the

@@ -40,7 +40,11 @@ export type RunTarget =
    * the cluster (the login node's path) holding the batch scripts and each element's output and exit code.
    */
   | { kind: 'slurm'; name: string; host?: string; jobId?: string; arrayIndex?: number; runDir?: string; jobName?: string }
-  | { kind: 'kubernetes'; name: string; context: string; namespace: string; job?: string }
+  /**
+   * `job` is the Job's name in `namespace`; `index` a sweep element's completion index in its Indexed Job (absent
+   * for a single task's Job, and in records written before sweeps ran on Kubernetes).
+   */
+  | { kind: 'kubernetes'; name: string; context: string; namespace: string; job?: string; index?: number }
   /** The in-memory backend of the unit tests (never offered to users). */
   | { kind: 'memory'; name: string; workId?: string };
 
@@ -172,7 +176,7 @@ export function describeTarget(t: RunTarget): string {
     case 'docker': return t.name === 'local' ? `local Docker engine${t.engine ? ` (${t.engine})` : ''}` : `${t.name} (${t.engine})`;
     case 'docker-ssh': return `${t.name} (Docker over SSH on ${t.host})`;
     case 'slurm': return `${t.name} (Slurm${t.jobId ? ` job ${t.jobId}${t.arrayIndex !== undefined ? `_${t.arrayIndex}` : ''}` : ''})`;
-    case 'kubernetes': return `${t.name} (Kubernetes ${t.context}/${t.namespace}${t.job ? `, job ${t.job}` : ''})`;
+    case 'kubernetes': return `${t.name} (Kubernetes ${t.context}/${t.namespace}${t.job ? `, job ${t.job}${t.index !== undefined ? ` index ${t.index}` : ''}` : ''})`;
     case 'memory': return `${t.name} (in memory)`;
   }
 }

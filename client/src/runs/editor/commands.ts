@@ -45,6 +45,18 @@ export class RunCommands implements vscode.Disposable {
     return taskFor((d, sink, p, started) => this.execute(d, sink, p, started), (id) => void this.service.stop(id), def, plan);
   }
 
+  /** Runs a task in its task terminal and resolves with its outcome (Predict with Cube waits for it to open the predictions). */
+  runAndWait(def: CubeLabTaskDefinition, plan?: TaskPlan): Promise<RunOutcome | undefined> {
+    return new Promise((resolve) => {
+      const task = taskFor(async (d, sink, p, started) => {
+        const o = await this.execute(d, sink, p, started);
+        resolve(o);
+        return o;
+      }, (id) => void this.service.stop(id), def, plan);
+      vscode.tasks.executeTask(task).then(undefined, () => resolve(undefined));
+    });
+  }
+
   provider(): vscode.TaskProvider {
     return taskProvider((d, sink, p, started) => this.execute(d, sink, p, started), (id) => void this.service.stop(id));
   }
