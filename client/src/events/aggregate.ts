@@ -6,18 +6,23 @@
  */
 import type { EvaluationResultEvent, JobState, NormalizedEvent } from './types';
 
-/** What the reader feeds; `reset` is called when the log was truncated or replaced and is read again. */
+/**
+ * What the reader feeds; `reset` is called when the log was truncated or replaced and is read again. `offset` is
+ * the byte offset of the event's line in the log.
+ */
 export interface EventSink {
-  apply(event: NormalizedEvent, line: number): void;
+  apply(event: NormalizedEvent, line: number, offset?: number): void;
   reset(): void;
 }
 
 /** Scores of one `<split>_<tag>` for one experiment, sorted by epoch; one value per epoch. */
 export class EpochSeries {
-  readonly epochs: number[] = [];
-  readonly values: number[] = [];
+  /** `epochs` ascending and one value each (the event index restores series this way). */
+  constructor(readonly epochs: number[] = [], readonly values: number[] = []) {}
   /** Changes that were not appends (a value replaced, a point inserted before the last): readers of the series compare it. */
   edits = 0;
+  /** Byte offset in the log of the line that last set a value (-1: unknown), for the event index. */
+  lastOffset = -1;
 
   /** A later value for an epoch already present replaces it (a warm start re-evaluates that epoch). */
   set(epoch: number, value: number): void {
@@ -98,6 +103,15 @@ export class ExperimentAggregate {
   /** Microsecond creation timestamps of the first and last event seen (the training dates of the card). */
   firstTs = Number.POSITIVE_INFINITY;
   lastTs = 0;
+  /**
+   * First and last timestamps of its training events (all but experiment_config, which MLgym writes for every
+   * experiment when the grid search starts, docs/mlgym.md §3.3): the card's training dates. 0 when none.
+   */
+  trainingFirstTs = 0;
+  trainingLastTs = 0;
+  /** Byte offsets of the first and last of its lines that were applied (-1: none), for the event index. */
+  firstOffset = -1;
+  lastOffset = -1;
   /** Highest epoch with an evaluation result, -1 if none. */
   lastEpoch = -1;
   events = 0;
@@ -134,6 +148,15 @@ export class RunAggregator implements EventSink {
   private changed = new Set<string>();
   counts = { experiment_config: 0, job_status: 0, experiment_status: 0, evaluation_result: 0 };
 
+  /** Replaces everything with aggregates restored from the event index (nothing is reported as changed). */
+  load(experiments: readonly ExperimentAggregate[], counts: RunAggregator['counts']): void {
+    this.experiments.clear();
+    for (const e of experiments) this.experiments.set(e.id, e);
+    this.changed.clear();
+    this.counts = { ...counts };
+    this.version++;
+  }
+
   reset(): void {
     this.experiments.clear();
     this.changed.clear();
@@ -150,12 +173,21 @@ export class RunAggregator implements EventSink {
     return e;
   }
 
-  apply(ev: NormalizedEvent): void {
+  apply(ev: NormalizedEvent, _line?: number, offset?: number): void {
     const e = this.experiment(ev.experimentId);
     if (ev.gridSearchId !== undefined) e.gridSearchId = ev.gridSearchId;
     if (ev.ts > 0) {
       if (ev.ts < e.firstTs) e.firstTs = ev.ts;
       if (ev.ts > e.lastTs) e.lastTs = ev.ts;
+      if (ev.type !== 'experiment_config') {
+        if (e.trainingFirstTs === 0 || ev.ts < e.trainingFirstTs) e.trainingFirstTs = ev.ts;
+        if (ev.ts > e.trainingLastTs) e.trainingLastTs = ev.ts;
+      }
+    }
+    // Progress lines are applied when a read ends, after later lines: min and max, not first and last applied.
+    if (offset !== undefined && offset >= 0) {
+      if (e.firstOffset < 0 || offset < e.firstOffset) e.firstOffset = offset;
+      if (offset > e.lastOffset) e.lastOffset = offset;
     }
     e.events++;
     this.counts[ev.type]++;
@@ -178,7 +210,7 @@ export class RunAggregator implements EventSink {
         };
         break;
       case 'evaluation_result':
-        addScores(e, ev);
+        addScores(e, ev, offset ?? -1);
         break;
     }
     this.changed.add(ev.experimentId);
@@ -220,12 +252,34 @@ function seriesFor(e: ExperimentAggregate, key: string): EpochSeries {
   return s;
 }
 
-function addScores(e: ExperimentAggregate, ev: EvaluationResultEvent): void {
+/**
+ * `<split>_<tag>` strings made once: a fresh concatenation per score would be flattened and hashed again by every
+ * map lookup (a 1M-event log has hundreds of thousands of scores).
+ */
+const seriesKeys = new Map<string, Map<string, string>>();
+function seriesKey(split: string, tag: string): string {
+  let bySplit = seriesKeys.get(tag);
+  if (!bySplit) { bySplit = new Map(); seriesKeys.set(tag, bySplit); }
+  let key = bySplit.get(split);
+  if (key === undefined) {
+    key = `${split}_${tag}`;
+    // Bounded: the names come from the log; past this many the strings are simply made each time.
+    if (bySplit.size < 256 && seriesKeys.size < 4096) bySplit.set(split, key);
+  }
+  return key;
+}
+
+function addScores(e: ExperimentAggregate, ev: EvaluationResultEvent, offset: number): void {
   if (ev.epoch > e.lastEpoch) e.lastEpoch = ev.epoch;
   for (const sc of ev.scores) {
-    const key = `${sc.split}_${sc.tag}`;
-    if (typeof sc.score === 'number') seriesFor(e, key).set(ev.epoch, sc.score);
-    // RECALL_AT_K gives one score per k: one series per position.
-    else sc.score.forEach((v, i) => seriesFor(e, `${key}[${i}]`).set(ev.epoch, v));
+    const key = seriesKey(sc.split, sc.tag);
+    if (typeof sc.score === 'number') {
+      const s = seriesFor(e, key);
+      s.set(ev.epoch, sc.score);
+      s.lastOffset = offset;
+    } else {
+      // RECALL_AT_K gives one score per k: one series per position.
+      sc.score.forEach((v, i) => { const s = seriesFor(e, `${key}[${i}]`); s.set(ev.epoch, v); s.lastOffset = offset; });
+    }
   }
 }

@@ -6,8 +6,9 @@
  * - storage.ts: the `event_storage/<grid_search_id>/` folder layout (configs, system info, model cards, checkpoints).
  * - generate.ts: synthetic event storages for tests, the benchmark and the demo workspace.
  */
-export { EventLogReader, LogTail, type ReaderOptions, type ReaderStats, type ReadResult, type RestartReason } from './reader';
+export { EventLogReader, LogTail, type ReaderCheckpoint, type ReaderOptions, type ReaderStats, type ReadResult, type RestartReason } from './reader';
 export { RunAggregator, ExperimentAggregate, EpochSeries, compareIds, type EventSink, type ExperimentState, type JobInfo, type Progress } from './aggregate';
 export { listGridSearches, readGridSearchFolder, readExperimentFolder, readExperiments, listCheckpoints, LOG_FILE, type GridSearchFolder, type ExperimentFolder, type CheckpointFolder, type FileProblem } from './storage';
 export { normalize, type NormalizeResult } from './normalize';
 export type * from './types';
+export { EventIndexStore, openFromIndex, saveToIndex, encodeIndex, decodeIndex, INDEX_FORMAT, type IndexOpen, type IndexOutcome } from './eventIndex';

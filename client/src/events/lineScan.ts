@@ -121,3 +121,98 @@ function quotePythonSpecials(line: string): string {
   }
   return out + line.slice(last);
 }
+
+// ---- the same looks, on the bytes of a line ------------------------------------------------------------------
+// The reader scans a chunk's bytes and decodes only the lines it parses: decoding every line to a string cost
+// more than all the rest of a first read (bench:events).
+
+/** Event type codes of `scanHeadBytes`; the format is in the low bit (1: legacy2022). */
+export const HEAD_STATUS = 0;
+export const HEAD_RESULT = 1;
+export const HEAD_JOB = 2;
+export const HEAD_CONFIG = 3;
+/** A well-formed type that MLboard does not store. */
+export const HEAD_OTHER = 4;
+
+const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HEAD_PREFIX_B = ascii(HEAD_PREFIX);
+const LEGACY_PREFIX_B = ascii(LEGACY_PREFIX);
+const TYPE_KEY_B = ascii(TYPE_KEY);
+const KNOWN_TYPES_B = KNOWN_TYPES.map(ascii);
+const KNOWN_CODES = [HEAD_STATUS, HEAD_RESULT, HEAD_JOB, HEAD_CONFIG];
+
+function bytesAt(buf: Uint8Array, at: number, end: number, want: Uint8Array): boolean {
+  if (at + want.length > end) return false;
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+function typeCodeAt(buf: Uint8Array, at: number, end: number): number {
+  let i = at;
+  while (i < end && buf[i] === 32) i++;
+  if (buf[i] !== 34) return -1;
+  for (let k = 0; k < KNOWN_TYPES_B.length; k++) {
+    const t = KNOWN_TYPES_B[k];
+    if (bytesAt(buf, i + 1, end, t) && buf[i + 1 + t.length] === 34) return KNOWN_CODES[k];
+  }
+  for (let j = i + 1; j < end && j - i <= 64; j++) {
+    if (buf[j] === 92) return -1;
+    if (buf[j] === 34) return HEAD_OTHER;
+  }
+  return -1;
+}
+
+/**
+ * `scanHead` on the bytes [start, end) of one line: `(code << 1) | legacy`, code one of HEAD_*; -1 when the line
+ * is in no shape this recognises (it then takes the full parse).
+ */
+export function scanHeadBytes(buf: Uint8Array, start: number, end: number): number {
+  if (bytesAt(buf, start, end, HEAD_PREFIX_B)) {
+    const code = typeCodeAt(buf, start + HEAD_PREFIX_B.length, end);
+    return code < 0 ? -1 : code << 1;
+  }
+  if (bytesAt(buf, start, end, LEGACY_PREFIX_B)) {
+    const limit = Math.min(end, start + LEGACY_PREFIX_B.length + 64 + TYPE_KEY_B.length);
+    for (let k = start + LEGACY_PREFIX_B.length; k < limit; k++) {
+      if (buf[k] === 34 && bytesAt(buf, k, end, TYPE_KEY_B)) {
+        const code = typeCodeAt(buf, k + TYPE_KEY_B.length, end);
+        return code < 0 ? -1 : (code << 1) | 1;
+      }
+    }
+  }
+  return -1;
+}
+
+/** `looksComplete` on bytes: `{` … `}`. */
+export function looksCompleteBytes(buf: Uint8Array, start: number, end: number): boolean {
+  return end > start && buf[start] === 123 && buf[end - 1] === 125;
+}
+
+/** The key every progress line carries; the reader finds it with one native search per chunk region. */
+export const EXPERIMENT_ID_KEY = Buffer.from('"experiment_id":', 'latin1');
+
+/**
+ * `experimentIdToken` on bytes, given where the key `"experiment_id":` starts (`at`, found by the caller): the
+ * id as a number, or the raw quoted text (read as latin1: only a grouping key); undefined when it is not simple.
+ */
+export function experimentIdValueBytes(buf: Uint8Array, at: number, end: number): number | string | undefined {
+  let i = at + EXPERIMENT_ID_KEY.length;
+  while (i < end && buf[i] === 32) i++;
+  if (buf[i] === 34) {
+    for (let j = i + 1; j < end; j++) {
+      if (buf[j] === 92) return undefined;
+      if (buf[j] === 34) return Buffer.from(buf.buffer, buf.byteOffset + i, j + 1 - i).toString('latin1');
+    }
+    return undefined;
+  }
+  let n = 0;
+  let j = i;
+  for (; j < end; j++) {
+    const c = buf[j];
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  if (j === i || j - i > 15) return undefined;
+  const after = buf[j];
+  return after === 44 || after === 125 || after === 32 ? n : undefined;
+}

@@ -10,15 +10,16 @@
  * - Both wire formats, line by line (a log may even mix them).
  *
  * Parsing only what is needed: progress lines (`experiment_status`, ~90 % of a log) only matter as the latest
- * one per experiment, so within a chunk they are grouped by a cheap look at their `experiment_id` and only the
- * last one of each experiment is JSON-parsed. Superseded progress lines get a structural check only (JSON
- * object braces, event type, experiment id); `validate: 'all'` parses every line instead.
+ * one per experiment, so within a read they are grouped by a cheap look at their `experiment_id` and only the
+ * last one of each experiment is JSON-parsed when the read ends. Superseded progress lines get a structural
+ * check only (JSON object braces, event type, experiment id) and are never even decoded: the chunk is scanned as
+ * bytes and only the lines that are parsed become strings. `validate: 'all'` parses every line instead.
  */
 import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { EventSink } from './aggregate';
 import { normalize } from './normalize';
-import { experimentIdToken, looksComplete, parseLine, scanHead } from './lineScan';
+import * as scan from './lineScan';
 import type { BadLine, WireFormat } from './types';
 
 export interface ReaderOptions {
@@ -36,6 +37,15 @@ export interface ReaderOptions {
 }
 
 export type RestartReason = 'truncated' | 'replaced' | 'rewritten';
+
+/** A reader's position and counts, saved with the event index. */
+export interface ReaderCheckpoint {
+  /** Bytes of complete lines read: a reader restored from it goes on from here. */
+  offset: number;
+  lineNo: number;
+  stats: ReaderStats;
+  badLines: BadLine[];
+}
 
 export interface ReadResult {
   /** Bytes read from the file by this call. */
@@ -59,10 +69,13 @@ export interface ReaderStats {
   formats: Record<WireFormat, number>;
 }
 
-const STORED_TYPES: ReadonlySet<string> = new Set(['experiment_config', 'job_status', 'experiment_status', 'evaluation_result']);
 // Covers the first creation_ts (microseconds) of either format, which differs between any two runs.
 const FINGERPRINT_BYTES = 256;
 const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n');
+const NOWHERE = Number.MAX_SAFE_INTEGER;
+// Local copies: a module's exports are getters under the test loader (tsx), and these are used once per line.
+const { EXPERIMENT_ID_KEY, HEAD_STATUS: STATUS, HEAD_OTHER: OTHER, experimentIdValueBytes, looksCompleteBytes, parseLine, scanHeadBytes } = scan;
 
 export class EventLogReader {
   /** File position up to which bytes have been read (including the carried partial line). */
@@ -76,8 +89,14 @@ export class EventLogReader {
   private mtimeMs = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly bad: BadLine[] = [];
-  /** Latest progress line per experiment within the current chunk (see the file comment). */
-  private readonly latestStatus = new Map<number | string, { line: string; lineNo: number }>();
+  /** Latest progress line per experiment within the current chunk: where it is in the chunk (see the file comment). */
+  private readonly chunkStatus = new Map<number | string, { start: number; end: number; lineNo: number }>();
+  /** Latest progress line per experiment within the current read, parsed when the read ends. */
+  private readonly latestStatus = new Map<number | string, { line: string; lineNo: number; offset: number }>();
+  /** File offset of the first byte of the buffer being scanned. */
+  private bufBase = 0;
+  /** Where the next `"experiment_id":` of the chunk being scanned starts (NOWHERE: not in the rest of it). */
+  private idAt = -1;
   readonly stats: ReaderStats = { lines: 0, events: 0, ignored: 0, badLines: 0, restarts: 0, formats: { head: 0, legacy2022: 0 } };
   private readonly chunkSize: number;
   private readonly maxLineBytes: number;
@@ -94,6 +113,44 @@ export class EventLogReader {
   /** The first bad lines, in file order (at most maxBadLinesKept; `stats.badLines` has the count). */
   get badLines(): readonly BadLine[] {
     return this.bad;
+  }
+
+  /**
+   * Where another reader of the same file may resume (the event index, eventIndex.ts): complete lines only, so a
+   * partial last line is read again. Undefined while inside a line longer than maxLineBytes.
+   */
+  checkpoint(): ReaderCheckpoint | undefined {
+    if (this.skipping) return undefined;
+    const s = this.stats;
+    return {
+      offset: this.offset - this.carry.length, lineNo: this.lineNo, badLines: this.bad.map((b) => ({ ...b })),
+      stats: { lines: s.lines, events: s.events, ignored: s.ignored, badLines: s.badLines, restarts: s.restarts, formats: { ...s.formats } },
+    };
+  }
+
+  /**
+   * Starts from a checkpoint instead of the file's start, before the first read; the caller has checked that
+   * the file still holds what the checkpoint was made from. `head`: the file's first bytes (at least
+   * min(offset, 256)), kept to notice a later rewrite.
+   */
+  restore(cp: ReaderCheckpoint, head: Buffer): void {
+    this.offset = cp.offset;
+    this.lineNo = cp.lineNo;
+    this.carry = EMPTY;
+    this.skipping = false;
+    this.identity = undefined;
+    this.mtimeMs = -1;
+    this.fingerprint = Buffer.from(head.subarray(0, Math.min(FINGERPRINT_BYTES, cp.offset, head.length)));
+    this.bad.length = 0;
+    this.bad.push(...cp.badLines.slice(0, this.maxBadKept));
+    const s = this.stats;
+    s.lines = cp.stats.lines; s.events = cp.stats.events; s.ignored = cp.stats.ignored; s.badLines = cp.stats.badLines; s.restarts = cp.stats.restarts;
+    s.formats = { ...cp.stats.formats };
+  }
+
+  /** The file's first bytes as read (up to 256): a rewrite in place changes them. */
+  get fingerprintBytes(): Buffer {
+    return this.fingerprint;
   }
 
   /** Bytes of an unfinished last line waiting for its newline. */
@@ -137,10 +194,12 @@ export class EventLogReader {
       await fh.close();
     }
     if (final && this.carry.length && !this.skipping) {
-      const text = this.carry.toString('utf8');
+      const last = Buffer.concat([this.carry, NEWLINE]);
+      this.bufBase = this.offset - this.carry.length;
       this.carry = EMPTY;
-      this.processText(text + '\n');
+      this.processBytes(last, 0, last.length);
     }
+    this.flushStatuses();
     return { bytes: this.offset - offsetBefore, lines: this.lineNo - linesBefore, restarted };
   }
 
@@ -171,6 +230,7 @@ export class EventLogReader {
     this.skipping = false;
     this.fingerprint = EMPTY;
     this.latestStatus.clear();
+    this.chunkStatus.clear();
     this.bad.length = 0;
     const s = this.stats;
     s.lines = s.events = s.ignored = s.badLines = 0;
@@ -225,53 +285,60 @@ export class EventLogReader {
         if (start > 0) { buf.copyWithin(0, start, fill); fill -= start; }
         continue;
       }
-      this.processText(buf.toString('utf8', start, lastNl + 1));
+      this.bufBase = this.offset - fill;
+      this.processBytes(buf, start, lastNl + 1);
       buf.copyWithin(0, lastNl + 1, fill);
       fill -= lastNl + 1;
     }
     if (!this.skipping && fill > 0) this.carry = Buffer.from(buf.subarray(0, fill));
   }
 
-  /** `text` holds whole lines, each ending with "\n". */
-  private processText(text: string): void {
-    let start = 0;
-    const n = text.length;
-    while (start < n) {
-      const nl = text.indexOf('\n', start);
-      let end = nl < 0 ? n : nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+  /** `buf[start, end)` holds whole lines, each ending with "\n" (the last byte is one). */
+  private processBytes(buf: Buffer, start: number, end: number): void {
+    this.idAt = -1;
+    let pos = start;
+    while (pos < end) {
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0 || nl >= end) nl = end;
+      let e = nl;
+      if (e > pos && buf[e - 1] === 13) e--;
       this.lineNo++;
       this.stats.lines++;
-      if (end > start) this.processLine(text.slice(start, end), this.lineNo);
-      start = (nl < 0 ? n : nl) + 1;
+      if (e > pos) this.processLine(buf, pos, e, this.lineNo);
+      pos = nl + 1;
     }
-    this.flushStatuses();
+    this.keepStatuses(buf);
   }
 
-  private processLine(line: string, lineNo: number): void {
-    if (!this.validateAll) {
-      const head = scanHead(line);
-      if (head && looksComplete(line)) {
-        if (head.eventType === 'experiment_status') {
-          const key = experimentIdToken(line);
+  private processLine(buf: Buffer, start: number, end: number, lineNo: number): void {
+    if (!this.validateAll && looksCompleteBytes(buf, start, end)) {
+      const head = scanHeadBytes(buf, start, end);
+      if (head >= 0) {
+        const code = head >> 1;
+        const format: WireFormat = head & 1 ? 'legacy2022' : 'head';
+        if (code === STATUS) {
+          // One native search finds the key's next place in the chunk; lines before it do not have it.
+          if (this.idAt < start && this.idAt !== NOWHERE) this.idAt = buf.indexOf(EXPERIMENT_ID_KEY, start);
+          if (this.idAt === -1) this.idAt = NOWHERE;
+          const key = this.idAt < end ? experimentIdValueBytes(buf, this.idAt, end) : undefined;
           if (key !== undefined) {
-            const seen = this.latestStatus.get(key);
-            if (seen) { seen.line = line; seen.lineNo = lineNo; } else this.latestStatus.set(key, { line, lineNo });
+            const seen = this.chunkStatus.get(key);
+            if (seen) { seen.start = start; seen.end = end; seen.lineNo = lineNo; } else this.chunkStatus.set(key, { start, end, lineNo });
             this.stats.events++;
-            this.stats.formats[head.format]++;
+            this.stats.formats[format]++;
             return;
           }
-        } else if (!STORED_TYPES.has(head.eventType)) {
+        } else if (code === OTHER) {
           this.stats.ignored++;
-          this.stats.formats[head.format]++;
+          this.stats.formats[format]++;
           return;
         }
       }
     }
-    this.parseAndApply(line, lineNo, true);
+    this.parseAndApply(buf.toString('utf8', start, end), lineNo, true, this.bufBase + start);
   }
 
-  private parseAndApply(line: string, lineNo: number, count: boolean): void {
+  private parseAndApply(line: string, lineNo: number, count: boolean, offset: number): void {
     if (line.trim() === '') return;
     const parsed = parseLine(line);
     if ('error' in parsed) { this.reportBad(lineNo, parsed.error, line); return; }
@@ -280,16 +347,24 @@ export class EventLogReader {
     if (count) this.stats.formats[r.format]++;
     if (r.ok === 'ignored') { if (count) this.stats.ignored++; return; }
     if (count) this.stats.events++;
-    this.sink.apply(r.event, lineNo);
+    this.sink.apply(r.event, lineNo, offset);
   }
 
+  /** Before the chunk's bytes are reused: the latest progress line of each experiment, as text, until the read ends. */
+  private keepStatuses(buf: Buffer): void {
+    if (this.chunkStatus.size === 0) return;
+    for (const [key, at] of this.chunkStatus) this.latestStatus.set(key, { line: buf.toString('utf8', at.start, at.end), lineNo: at.lineNo, offset: this.bufBase + at.start });
+    this.chunkStatus.clear();
+  }
+
+  /** At the end of a read: the latest progress line of each experiment is parsed and applied, in file order. */
   private flushStatuses(): void {
     if (this.latestStatus.size === 0) return;
     const pending = [...this.latestStatus.values()].sort((a, b) => a.lineNo - b.lineNo);
     this.latestStatus.clear();
     for (const p of pending) {
       const before = this.stats.badLines;
-      this.parseAndApply(p.line, p.lineNo, false);
+      this.parseAndApply(p.line, p.lineNo, false, p.offset);
       // Counted as an event when scanned; a line that turns out bad is moved to the bad count.
       if (this.stats.badLines !== before) this.stats.events--;
     }

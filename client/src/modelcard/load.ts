@@ -10,34 +10,11 @@
 import { promises as fsp } from 'node:fs';
 import { parse } from 'yaml';
 import { EventLogReader } from '../events/reader';
-import { RunAggregator, type EventSink } from '../events/aggregate';
+import { RunAggregator } from '../events/aggregate';
 import { readExperimentFolder, readGridSearchFolder } from '../events/storage';
-import type { NormalizedEvent } from '../events/types';
 import type { ModelCardData } from '../../../shared/webview-protocol/modelCard';
 import type { StoredConfigResult } from '../../../shared/lsp-protocol';
 import { buildModelCard } from './card';
-
-/**
- * Forwards to the aggregator and keeps, per experiment, the first and last timestamps of its training events:
- * experiment_config events are all written when the grid search starts (docs/mlgym.md §3.3), so they do not date training.
- */
-export class TrainingTimesSink implements EventSink {
-  readonly times = new Map<string, { first: number; last: number }>();
-  constructor(readonly aggregator: RunAggregator) {}
-
-  apply(event: NormalizedEvent): void {
-    this.aggregator.apply(event);
-    if (event.type === 'experiment_config' || !(event.ts > 0)) return;
-    const t = this.times.get(event.experimentId);
-    if (!t) this.times.set(event.experimentId, { first: event.ts, last: event.ts });
-    else { if (event.ts < t.first) t.first = event.ts; if (event.ts > t.last) t.last = event.ts; }
-  }
-
-  reset(): void {
-    this.aggregator.reset();
-    this.times.clear();
-  }
-}
 
 async function readYaml(path: string | undefined, problems: string[]): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -114,6 +91,13 @@ export interface LoadOptions {
   now?: Date;
   /** The language server's reading of the stored configs; without it (or when it answers nothing) the card reads them itself. */
   readStoredConfig?: StoredConfigReader;
+  /**
+   * The grid search's log already read (the panel's shared session, which follows the log and keeps its event
+   * index); without it the log is read here, whole.
+   */
+  aggregator?: RunAggregator;
+  /** Unreadable lines the reader of `aggregator` skipped. */
+  badLines?: number;
 }
 
 export async function loadModelCard(gridSearchDir: string, experimentId: string, options: LoadOptions = {}): Promise<ModelCardData> {
@@ -129,18 +113,21 @@ export async function loadModelCard(gridSearchDir: string, experimentId: string,
     problems.push('The stored configs were read without the language server (not running): with a YAML 1.2 parser rather than MLgym\'s PyYAML reading (values such as 1e-4 or yes may differ), and not checked against MLgym.');
   }
   for (const p of exp.problems) problems.push(`${p.file}: ${p.reason}`);
-  const aggregator = new RunAggregator();
-  const sink = new TrainingTimesSink(aggregator);
-  if (gs.logPath) {
-    const reader = new EventLogReader(gs.logPath, sink);
+  let aggregator = options.aggregator;
+  if (aggregator) {
+    if (options.badLines) problems.push(`${gs.logPath ?? gridSearchDir}: ${options.badLines} unreadable line(s) skipped`);
+  } else if (gs.logPath) {
+    aggregator = new RunAggregator();
+    const reader = new EventLogReader(gs.logPath, aggregator);
     await reader.read({ final: true });
     if (reader.stats.badLines) problems.push(`${gs.logPath}: ${reader.stats.badLines} unreadable line(s) skipped`);
-  } else {
+  }
+  if (!gs.logPath) {
     problems.push(`No event log in ${gridSearchDir}: no results, no training dates.`);
   }
   // HEAD logs name experiments by their index; 2022 logs by a path ending in it.
-  const aggregate = aggregator.experiments.get(experimentId)
-    ?? [...aggregator.experiments.values()].find((e) => e.id.split('/').pop() === experimentId);
+  const aggregate = aggregator?.experiments.get(experimentId)
+    ?? [...(aggregator?.experiments.values() ?? [])].find((e) => e.id.split('/').pop() === experimentId);
   return buildModelCard({
     gridSearchId: gs.id,
     experimentId,
@@ -150,7 +137,8 @@ export async function loadModelCard(gridSearchDir: string, experimentId: string,
     systemInfo: exp.systemInfo,
     storedCard: exp.modelCard,
     experiment: aggregate,
-    trainingTimes: aggregate ? sink.times.get(aggregate.id) : undefined,
+    // Training events only: experiment_config events are all written when the grid search starts (docs/mlgym.md §3.3).
+    trainingTimes: aggregate && aggregate.trainingFirstTs > 0 ? { first: aggregate.trainingFirstTs, last: aggregate.trainingLastTs } : undefined,
     checkpoints: exp.checkpoints,
     problems,
     now: options.now,

@@ -22,17 +22,48 @@ import { ExperimentsFeed } from './experimentsData';
 import { pickEventLog, sourceFromArgument } from './pickSource';
 import { ModelCardPanels, type LanguageClientSource } from './modelCardPanel';
 import { experimentDir, isSafeExperimentId } from '../events/storage';
+import { EventIndexStore } from '../events/eventIndex';
+
+/** Default of `cubelab.events.indexCacheMB`: a 1M-event log's index is about 5 MB. */
+export const DEFAULT_INDEX_CACHE_MB = 256;
+
+/** `cubelab.events.indexCacheMB`: the cap of the event index store, in bytes. */
+function indexCapBytes(): number {
+  const mb = vscode.workspace.getConfiguration('cubelab').get<number>('events.indexCacheMB', DEFAULT_INDEX_CACHE_MB);
+  return Math.max(0, Number.isFinite(mb) ? mb : DEFAULT_INDEX_CACHE_MB) * 1024 * 1024;
+}
 
 export class WebviewPanels implements vscode.Disposable {
-  private readonly sessions = new SessionRegistry();
+  /** Event indexes of the logs the panels read, in the global storage (logs are named by absolute path). */
+  readonly indexStore: EventIndexStore;
+  private readonly sessions: SessionRegistry;
   private readonly hosts = new Set<PanelHost<{ type: string }, { type: string }>>();
+  private readonly configWatch: vscode.Disposable;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.OutputChannel,
     /** The language client, for the model card's stored configs (cubelab/storedConfig). */
     private readonly languageClient?: LanguageClientSource,
-  ) {}
+  ) {
+    this.indexStore = new EventIndexStore(join(context.globalStorageUri.fsPath, 'event-index'), indexCapBytes());
+    this.sessions = new SessionRegistry({ index: this.indexStore, log: (text) => output.appendLine(`[events] ${text}`) });
+    this.configWatch = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('cubelab.events.indexCacheMB')) return;
+      this.indexStore.maxBytes = indexCapBytes();
+      void this.indexStore.evict();
+    });
+  }
+
+  /** `CubeLab: Clear Event Index`: removes every saved index (logs are read from their start next time). */
+  async clearEventIndex(): Promise<void> {
+    const before = await this.indexStore.stats();
+    const cap = this.indexStore.maxBytes;
+    this.indexStore.maxBytes = 0;
+    await this.indexStore.evict();
+    this.indexStore.maxBytes = cap;
+    void vscode.window.showInformationMessage(`CubeLab: removed ${before.files} event index file(s) (${(before.bytes / 1024 / 1024).toFixed(1)} MB).`);
+  }
 
   async openMetrics(arg?: unknown): Promise<PanelHost<MetricsFromWebview, MetricsToWebview> | undefined> {
     const source = sourceFromArgument(arg) ?? (await pickEventLog());
@@ -170,6 +201,7 @@ export class WebviewPanels implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.configWatch.dispose();
     for (const h of [...this.hosts]) h.dispose();
     this.sessions.disposeAll();
     this.modelCardPanels?.dispose();

@@ -34,6 +34,7 @@ export function registerWebviews(context: vscode.ExtensionContext, output: vscod
       if (panels && typeof logPath === 'string' && Array.isArray(ids)) panels.selectExperiments(logPath, ids.filter((x): x is string => typeof x === 'string'));
     }),
     vscode.commands.registerCommand('cubelab.openModelCard', (gridSearchDir?: unknown, experimentId?: unknown) => load().openModelCard(gridSearchDir, experimentId)),
+    vscode.commands.registerCommand('cubelab.clearEventIndex', () => load().clearEventIndex()),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.metrics, {
       deserializeWebviewPanel: async (panel, state: unknown) => load().restoreMetrics(panel, state),
     }),
