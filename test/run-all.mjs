@@ -1,6 +1,6 @@
 // `npm test`: installs and starts what the tests need, builds and packages CubeLab, then runs every tier.
 // Each tier prints its duration and a plain "N passed, N failed" line; the last line is the total.
-// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner cli remote registry endpoint webviews e2e integration; default: all)
+// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner model cli remote registry endpoint webviews e2e integration; default: all)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from '../scripts/ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['unit', 'lsp', 'runner', 'cli', 'remote', 'registry', 'endpoint', 'webviews', 'e2e', 'integration'];
+const all = ['unit', 'lsp', 'runner', 'model', 'cli', 'remote', 'registry', 'endpoint', 'webviews', 'e2e', 'integration'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 for (const t of wanted) if (!all.includes(t)) { console.error(`unknown tier "${t}" (tiers: ${all.join(', ')})`); process.exit(2); }
 
@@ -70,6 +70,8 @@ const tiers = {
     const m = [...inVscode.text.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
     return { code: tests.code || inVscode.code, text: `${tests.text}\nℹ pass ${m ? m[1] : 0}\nℹ fail ${m ? m[2] : 1}\n` };
   },
+  // The real model cubes (examples/digits-cube, examples/digits-detect-cube) on the model image setup-model-image.sh makes once per machine.
+  model: async () => ({ ...(await run(node, nodeTest(findTests('test/model', '.test.ts')))) }),
   // The `cubelab` command line (dist/cli.js) run as a process; `cubelab run` against the engine setup-docker.sh starts.
   cli: async () => ({ ...(await run(node, nodeTest(findTests('test/cli', '.test.ts')))) }),
   // Docker over SSH against the real sshd and second Docker engine setup-remote.sh starts in a namespace of their own.
@@ -93,7 +95,9 @@ const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t =
 if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;
 // The webviews tier and the endpoint tier's browser tests drive Debian's Chromium.
 else if (wanted.includes('webviews') || wanted.includes('endpoint')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
-if (wanted.includes('runner') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote') || wanted.includes('registry')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+if (wanted.includes('runner') || wanted.includes('model') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote') || wanted.includes('registry')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+// debootstrap of Debian's python3-sklearn and python3-pil (about 2 minutes, about 900 MB), once per machine.
+if (wanted.includes('model') || wanted.includes('e2e')) ok = (await step('setup: the model image (Debian packages, debootstrap, once per machine)', 'bash', ['test/env/setup-model-image.sh'])) && ok;
 if (wanted.includes('remote') || wanted.includes('e2e')) ok = (await step('setup: the remote host (sshd and a second Docker engine in a namespace)', 'bash', ['test/env/setup-remote.sh'])) && ok;
 if (wanted.includes('registry') || wanted.includes('e2e')) ok = (await step('setup: OCI registries (docker-registry: no auth, TLS + htpasswd, token)', 'bash', ['test/env/setup-registry.sh'])) && ok;
 if (wanted.includes('endpoint')) ok = (await step('setup: python3-socketio client', 'bash', ['test/env/setup-python-socketio.sh'])) && ok;
