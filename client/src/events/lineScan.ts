@@ -166,7 +166,16 @@ function typeCodeAt(buf: Uint8Array, at: number, end: number): number {
  * `scanHead` on the bytes [start, end) of one line: `(code << 1) | legacy`, code one of HEAD_*; -1 when the line
  * is in no shape this recognises (it then takes the full parse).
  */
+const STATUS_HEAD_B = ascii(`${HEAD_PREFIX} "experiment_status"`);
+
 export function scanHeadBytes(buf: Uint8Array, start: number, end: number): number {
+  // Nine lines in ten are HEAD progress lines written by json.dumps: one comparison settles them.
+  if (start + STATUS_HEAD_B.length < end) {
+    let i = 0;
+    const n = STATUS_HEAD_B.length;
+    while (i < n && buf[start + i] === STATUS_HEAD_B[i]) i++;
+    if (i === n) return HEAD_STATUS << 1;
+  }
   if (bytesAt(buf, start, end, HEAD_PREFIX_B)) {
     const code = typeCodeAt(buf, start + HEAD_PREFIX_B.length, end);
     return code < 0 ? -1 : code << 1;

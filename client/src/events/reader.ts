@@ -20,6 +20,7 @@ import { basename, dirname } from 'node:path';
 import type { EventSink } from './aggregate';
 import { normalize } from './normalize';
 import * as scan from './lineScan';
+import { scanEvaluationResult } from './resultScan';
 import type { BadLine, WireFormat } from './types';
 
 export interface ReaderOptions {
@@ -74,8 +75,16 @@ const FINGERPRINT_BYTES = 256;
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n');
 const NOWHERE = Number.MAX_SAFE_INTEGER;
+const KEY_LENGTH = scan.EXPERIMENT_ID_KEY.length;
+
+/** Whether `"experiment_id":` starts at `at` (before `end`). */
+function keyAt(buf: Buffer, at: number, end: number): boolean {
+  if (at + KEY_LENGTH > end) return false;
+  for (let i = 0; i < KEY_LENGTH; i++) if (buf[at + i] !== EXPERIMENT_ID_KEY[i]) return false;
+  return true;
+}
 // Local copies: a module's exports are getters under the test loader (tsx), and these are used once per line.
-const { EXPERIMENT_ID_KEY, HEAD_STATUS: STATUS, HEAD_OTHER: OTHER, experimentIdValueBytes, looksCompleteBytes, parseLine, scanHeadBytes } = scan;
+const { EXPERIMENT_ID_KEY, HEAD_STATUS: STATUS, HEAD_RESULT: RESULT, HEAD_OTHER: OTHER, experimentIdValueBytes, looksCompleteBytes, parseLine, scanHeadBytes } = scan;
 
 export class EventLogReader {
   /** File position up to which bytes have been read (including the carried partial line). */
@@ -97,6 +106,8 @@ export class EventLogReader {
   private bufBase = 0;
   /** Where the next `"experiment_id":` of the chunk being scanned starts (NOWHERE: not in the rest of it). */
   private idAt = -1;
+  /** Where `"experiment_id":` was in the last progress line, from its start. */
+  private idDelta = 0;
   readonly stats: ReaderStats = { lines: 0, events: 0, ignored: 0, badLines: 0, restarts: 0, formats: { head: 0, legacy2022: 0 } };
   private readonly chunkSize: number;
   private readonly maxLineBytes: number;
@@ -318,14 +329,28 @@ export class EventLogReader {
         const format: WireFormat = head & 1 ? 'legacy2022' : 'head';
         if (code === STATUS) {
           // One native search finds the key's next place in the chunk; lines before it do not have it.
-          if (this.idAt < start && this.idAt !== NOWHERE) this.idAt = buf.indexOf(EXPERIMENT_ID_KEY, start);
-          if (this.idAt === -1) this.idAt = NOWHERE;
-          const key = this.idAt < end ? experimentIdValueBytes(buf, this.idAt, end) : undefined;
+          // Lines of one writer share their layout: the key is first looked for where the last progress line had it.
+          let at = start + this.idDelta;
+          if (!keyAt(buf, at, end)) {
+            if (this.idAt < start && this.idAt !== NOWHERE) this.idAt = buf.indexOf(EXPERIMENT_ID_KEY, start);
+            if (this.idAt === -1) this.idAt = NOWHERE;
+            at = this.idAt;
+            if (at < end) this.idDelta = at - start;
+          }
+          const key = at < end ? experimentIdValueBytes(buf, at, end) : undefined;
           if (key !== undefined) {
             const seen = this.chunkStatus.get(key);
             if (seen) { seen.start = start; seen.end = end; seen.lineNo = lineNo; } else this.chunkStatus.set(key, { start, end, lineNo });
             this.stats.events++;
             this.stats.formats[format]++;
+            return;
+          }
+        } else if (code === RESULT && format === 'head') {
+          const ev = scanEvaluationResult(buf, start, end);
+          if (ev) {
+            this.stats.events++;
+            this.stats.formats.head++;
+            this.sink.apply(ev, lineNo, this.bufBase + start);
             return;
           }
         } else if (code === OTHER) {
