@@ -9,10 +9,9 @@
  * keeps running there and is re-attached when the connection is back.
  */
 import Dockerode from 'dockerode';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, relative, sep } from 'node:path';
 import { TargetError, type BackendEnvironment, type ImageBuild, type Job, type Reporter, type TargetInfo, type CancelToken } from '../../runs/backend';
 import type { RunRecord, RunTarget } from '../../runs/record';
 import type { TaskPlan } from '../../../../shared/lsp-protocol';
@@ -21,8 +20,9 @@ import type { HostFacts } from '../../../../shared/docker/runArgs';
 import type { AskFn } from '../ssh/askpass';
 import { SshConnection } from '../ssh/connection';
 import { shq } from '../ssh/sshHost';
-import { ignoreRules, listLocal, pull, push, remoteError, rsyncHere, type SyncMethod, type SyncResult } from '../ssh/sync';
-import { remoteLayout, type PathMapping, type RemoteLayout } from './remotePlan';
+import { ignoreRules, listLocal, push, rsyncHere, type SyncMethod, type SyncResult } from '../ssh/sync';
+import type { PathMapping } from './remotePlan';
+import { RemoteWorkspace } from '../ssh/remoteWorkspace';
 
 export interface DockerSshSettings {
   name: string;
@@ -56,25 +56,28 @@ export class DockerSshBackend extends DockerBackend {
   readonly ssh: SshConnection;
   get connection(): SshConnection { return this.ssh; }
   private readonly settings: DockerSshSettings;
-  private readonly sshEnv: SshEnvironment;
   private facts: RemoteFacts | undefined;
   private learning: Promise<RemoteFacts> | undefined;
   private socketPath = '';
+  /** The run's files on the remote host: synced up before, outputs back after. */
+  private readonly files: RemoteWorkspace;
   /** The last sync of each run's work, by run id: what went up (bytes counted) and when. */
-  readonly syncs = new Map<string, SyncResult[]>();
-  private layouts = new Map<string, RemoteLayout>();
+  get syncs(): Map<string, SyncResult[]> { return this.files.syncs; }
 
   constructor(settings: DockerSshSettings, env: Partial<BackendEnvironment> = {}, sshEnv: SshEnvironment = {}) {
     const socket = settings.socket || '/var/run/docker.sock';
     super({ name: settings.name }, env, { host: `ssh://${settings.host}${socket}`, source: 'setting', modem: { socketPath: '/nonexistent' } });
     this.settings = settings;
-    this.sshEnv = sshEnv;
     this.ssh = new SshConnection({
       host: settings.host, ...(sshEnv.configFile ? { configFile: sshEnv.configFile } : {}), ...(sshEnv.options ? { options: sshEnv.options } : {}),
       ...(sshEnv.ask ? { ask: sshEnv.ask } : {}), ...(sshEnv.askpassMain ? { askpassMain: sshEnv.askpassMain } : {}),
       ...(sshEnv.keepaliveSeconds ? { keepaliveSeconds: sshEnv.keepaliveSeconds } : {}),
     });
     this.ssh.on('down', () => { this.facts = undefined; this.learning = undefined; this.socketPath = ''; });
+    this.files = new RemoteWorkspace(this.ssh, {
+      targetName: settings.name, host: settings.host, workDir: () => this.workDir(), method: () => this.method(),
+      ...(settings.pathMappings ? { pathMappings: settings.pathMappings } : {}), ...(sshEnv.confirmOverwrite ? { confirmOverwrite: sshEnv.confirmOverwrite } : {}),
+    });
   }
 
   private get socket(): string { return this.settings.socket || '/var/run/docker.sock'; }
@@ -150,45 +153,7 @@ export class DockerSshBackend extends DockerBackend {
 
   /** Sends the cube folder and the task's inputs (only what changed), makes the remote folders. */
   protected override async stage(job: Job, reporter: Reporter): Promise<TaskPlan> {
-    const layout = remoteLayout(job.plan, await this.workDir(), this.settings.pathMappings);
-    this.layouts.set(job.runId, layout);
-    const method = await this.method();
-    const results: SyncResult[] = [];
-    // What the last sync sent from this cube folder to each remote folder, with the token it left there: when the
-    // local files are the same and the remote token still is, nothing is sent (one round trip checks, and makes
-    // the run's folders).
-    const stateFile = join(layoutRoot(job.plan.root), 'sync', `${this.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-up.json`);
-    let state: Record<string, { token: string; files: string }> = {};
-    try { state = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof state; } catch { /* first sync */ }
-    const listed = await Promise.all(layout.uploads.map((u) => listLocal(u.local, u.kind === 'cube' ? ignoreRules(u.local) : () => false)));
-    const digest = (files: { rel: string; size: number; mtimeMs: number }[]): string =>
-      createHash('sha256').update(files.map((f) => `${f.rel}\0${f.size}\0${Math.floor(f.mtimeMs / 1000)}`).join('\n')).digest('hex');
-    const sums = listed.map(digest);
-    const check = await this.ssh.exec([`mkdir -p ${layout.mkdirs.map(shq).join(' ') || '.'}`,
-      ...layout.uploads.map((u) => `cat ${shq(`${u.remote}/.cubelab-sync`)} 2>/dev/null; echo`)].join(' && '));
-    if (check.code !== 0) throw remoteError(this.settings.host, layout.mkdirs[0] ?? layout.remoteRoot, check.stderr);
-    const tokens = check.stdout.toString('utf8').split('\n');
-    for (const [i, u] of layout.uploads.entries()) {
-      const known = state[u.remote];
-      if (known && known.files === sums[i] && tokens[i] === known.token) {
-        results.push({ method, files: [], bytes: 0, ms: 0 });
-        continue;
-      }
-      reporter.info(`Syncing ${u.local} to ${this.settings.host}:${u.remote} (${method})`);
-      const r = await push(this.ssh, u.local, u.remote, listed[i] ?? [], method, (done, total) => reporter.progress(`Syncing to ${this.settings.host}`, done, total));
-      const token = randomBytes(8).toString('hex');
-      const w = await this.ssh.exec(`printf %s ${token} > ${shq(`${u.remote}/.cubelab-sync`)}`);
-      if (w.code === 0) state[u.remote] = { token, files: sums[i] ?? '' };
-      results.push(r);
-      reporter.info(`Synced ${r.files.length} changed file(s), ${r.bytes} bytes, in ${r.ms} ms`);
-    }
-    try { mkdirSync(dirname(stateFile), { recursive: true }); writeFileSync(stateFile, JSON.stringify(state)); } catch { /* a note, not needed to run */ }
-    this.syncs.set(job.runId, results);
-    for (const s of layout.plan.workspaceSync) {
-      const r = await this.ssh.exec(`[ -e ${shq(s.to)} ] || { mkdir -p "$(dirname ${shq(s.to)})" && cp -r ${shq(s.from)} ${shq(s.to)}; }`);
-      if (r.code !== 0) throw new TargetError(`Cannot copy ${s.from} to ${s.to} on ${this.settings.host}: ${r.stderr.trim()}`, 'staging');
-    }
-    return layout.plan;
+    return this.files.stage(job.runId, job.plan, reporter);
   }
 
   /**
@@ -240,26 +205,7 @@ export class DockerSshBackend extends DockerBackend {
   /** Brings the outputs of a run back; returns where each lives and when it was synced. */
   async syncOutputs(record: RunRecord, reporter: Reporter): Promise<NonNullable<RunRecord['outputs']>> {
     await this.connectEngine();
-    const layout = this.layouts.get(record.runId) ?? remoteLayout(record.plan, await this.workDir(), this.settings.pathMappings);
-    const method = await this.method();
-    const out: NonNullable<RunRecord['outputs']> = [];
-    // What earlier syncs left in each local output folder (any run's): CubeLab's own note under .cubelab/.
-    const stateFile = join(layoutRoot(record.plan.root), 'sync', `${this.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-    let state: Record<string, Record<string, number>> = {};
-    try { state = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof state; } catch { /* first sync */ }
-    for (const o of layout.outputs) {
-      const r = await pull(this.ssh, o.remote, o.local, {
-        method, synced: state[o.local] ?? {},
-        confirmOverwrite: this.sshEnv.confirmOverwrite ?? (async () => false),
-        progress: (done, total) => reporter.progress(`Outputs from ${this.settings.host}`, done, total),
-      });
-      reporter.info(`Outputs: ${r.files.length} file(s), ${r.bytes} bytes from ${this.settings.host}:${o.remote} to ${o.local}${r.kept.length ? `; kept ${r.kept.length} local file(s) changed since the last sync: ${r.kept.join(', ')}` : ''}`);
-      state[o.local] = r.synced;
-      out.push({ location: `${this.settings.host}:${o.remote}`, syncedAt: new Date().toISOString() });
-    }
-    mkdirSync(dirname(stateFile), { recursive: true });
-    writeFileSync(stateFile, JSON.stringify(state));
-    return out;
+    return this.files.syncOutputs(record, reporter);
   }
 
   /** GPU requests are checked against the remote engine's runtimes before anything starts. */
@@ -279,9 +225,4 @@ export class DockerSshBackend extends DockerBackend {
     await super.dispose();
     await this.ssh.dispose();
   }
-}
-
-/** CubeLab's own folder in the cube folder (run records, sync notes): never synced, never part of an image. */
-function layoutRoot(root: string): string {
-  return join(root, '.cubelab');
 }

@@ -28,10 +28,13 @@ const base = (p: string): string => p.replace(/\/+$/, '').split('/').pop() || 'r
 export function remoteLayout(plan: TaskPlan, workDir: string, mappings: PathMapping[] = []): RemoteLayout {
   const root = plan.root.replace(/\/+$/, '');
   const remoteRoot = `${workDir.replace(/\/+$/, '')}/${base(root).replace(/[^A-Za-z0-9_.-]/g, '_')}-${short(root)}`;
+  // CubeLab's own folder is never part of the cube's sync (ignoreRules): what a run keeps there (a sweep
+  // element's workspace and config) travels as a folder of its own, like any input outside the cube.
+  const inCube = (p: string): boolean => under(p, root) && !under(p, `${root}/.cubelab`);
   const external = new Map<string, string>();
   const map = (p: string): { path: string; mapped: boolean } => {
     for (const m of mappings) if (under(p, m.local)) return { path: m.remote.replace(/\/+$/, '') + p.slice(m.local.replace(/\/+$/, '').length), mapped: true };
-    if (under(p, root)) return { path: remoteRoot + p.slice(root.length), mapped: false };
+    if (inCube(p)) return { path: remoteRoot + p.slice(root.length), mapped: false };
     // Outside the cube folder: a folder of its own under .cubelab-external, one per local folder.
     let dir = external.get(p);
     if (!dir) { dir = `${remoteRoot}/.cubelab-external/${base(p)}-${short(p)}`; external.set(p, dir); }
@@ -43,7 +46,7 @@ export function remoteLayout(plan: TaskPlan, workDir: string, mappings: PathMapp
     const r = map(m.host);
     if (!r.mapped) {
       const io = m.io ?? 'both';
-      if ((io === 'input' || io === 'both') && !under(m.host, root)) uploads.push({ local: m.host, remote: r.path, kind: 'input' });
+      if ((io === 'input' || io === 'both') && !inCube(m.host)) uploads.push({ local: m.host, remote: r.path, kind: 'input' });
       if (io === 'output' || io === 'both') outputs.push({ local: m.host, remote: r.path });
     }
     return { ...m, host: r.path };

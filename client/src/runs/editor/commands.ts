@@ -239,6 +239,24 @@ export class RunCommands implements vscode.Disposable {
     await this.sweeps.run(vscode.Uri.file(node.record.manifest), node.record.task, { record: node.record, indexes });
   }
 
+  /** The batch script(s) of a Slurm run, read where they are (the cluster's run folder), shown read-only. */
+  async openBatchScript(node: RunsNode | undefined): Promise<void> {
+    if (!this.service.trusted() || (node?.kind !== 'run' && node?.kind !== 'element')) return;
+    const target = node.kind === 'element' ? node.element.target ?? node.record.target : node.record.target;
+    const backend = this.service.targets.backendFor(target) as (ReturnType<RunService['targets']['backendFor']> & { batchScript?: (t: typeof target) => Promise<string> }) | undefined;
+    try {
+      if (!backend?.batchScript) throw new Error(`The target ${target.name} is not configured in this window.`);
+      let t = target;
+      // A sweep's record holds no job; its first element's does.
+      if (node.kind === 'run' && node.record.sweep) t = (await new RunStore(node.storeRoot).readElement(node.record.runId, 0))?.target ?? target;
+      const text = await backend.batchScript(t);
+      const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: text });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CubeLab: ${(e as Error).message}`);
+    }
+  }
+
   async showLog(file: string): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc, { preview: true });
@@ -319,6 +337,7 @@ export function registerRuns(context: vscode.ExtensionContext, client: () => Lan
     vscode.commands.registerCommand('cubelab.refreshRuns', () => c.view.tree.refresh()),
     vscode.commands.registerCommand('cubelab.runSweep', (m?: unknown, t?: unknown) => c.sweeps.run(uriArg(m), typeof t === 'string' ? t : undefined)),
     vscode.commands.registerCommand('cubelab.rerunFailedElements', (n?: RunsNode) => c.rerunFailed(n)),
+    vscode.commands.registerCommand('cubelab.openBatchScript', (n?: RunsNode) => c.openBatchScript(n)),
     vscode.commands.registerCommand('cubelab.runTaskOnTarget', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined, false, true)),
     vscode.commands.registerCommand('cubelab.syncOutputs', (n?: RunsNode) => c.syncOutputs(n)),
     vscode.window.registerTreeDataProvider('cubelab.targets', c.targetsView),

@@ -80,8 +80,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     ];
     item.tooltip = lines.join('\n');
     item.id = `${node.storeRoot}/${r.runId}`;
-    // `.remote`: the outputs live on another host (Sync Outputs applies).
-    item.contextValue = `${isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final'}${r.target.kind === 'docker' ? '' : '.remote'}${r.sweep ? '.sweep' : ''}`;
+    // `.remote`: the outputs live on another host (Sync Outputs applies); `.slurm`: a batch script to open.
+    const remote = r.target.kind === 'docker-ssh' || r.target.kind === 'kubernetes' || (r.target.kind === 'slurm' && !!r.target.host);
+    item.contextValue = `${isActive(r.status) ? 'cubelab.run.active' : 'cubelab.run.final'}${remote ? '.remote' : ''}${r.sweep ? '.sweep' : ''}${r.target.kind === 'slurm' ? '.slurm' : ''}`;
     item.command = { command: 'cubelab.showRunLog', title: 'Show Log', arguments: [node] };
     return item;
   }
@@ -96,7 +97,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.description = parts.join(' · ');
     item.tooltip = [`element ${e.index} of ${r.runId}`, `overrides: ${e.overrides.join(' ')}`, ...(e.reason ? ['', e.reason] : [])].join('\n');
     item.id = `${storeRoot}/${r.runId}#${e.index}`;
-    item.contextValue = isActive(e.status) ? 'cubelab.element.active' : 'cubelab.element.final';
+    item.contextValue = `${isActive(e.status) ? 'cubelab.element.active' : 'cubelab.element.final'}${e.target?.kind === 'slurm' ? '.slurm' : ''}`;
     item.command = { command: 'vscode.open', title: 'Show Log', arguments: [vscode.Uri.file(path.join(storeRoot, r.runId, 'elements', String(e.index), 'run.log'))] };
     return item;
   }
