@@ -14,12 +14,14 @@ export interface PanelHostOptions<In> {
   title: string;
   isIncoming: (v: unknown) => v is In;
   output: vscode.OutputChannel;
+  /** Folders besides dist/webviews and media the page may load from (the Review panel's images). */
+  resourceRoots?: vscode.Uri[];
 }
 
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function webviewOptions(extensionUri: vscode.Uri, extraRoots: vscode.Uri[] = []): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews'), vscode.Uri.joinPath(extensionUri, 'media'), ...extraRoots],
   };
 }
 
@@ -33,7 +35,7 @@ export class PanelHost<In extends { type: string }, Out extends { type: string }
 
   constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly options: PanelHostOptions<In>) {
     const webview = panel.webview;
-    webview.options = webviewOptions(extensionUri);
+    webview.options = webviewOptions(extensionUri, options.resourceRoots);
     const asUri = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webviews', file)).toString();
     webview.html = webviewHtml({
       cspSource: webview.cspSource,
