@@ -65,6 +65,8 @@ const configs = [
   // The registry code (OCI Distribution client, publish, pull, browse) loads on first use of the Registries view or a registry command.
   // Its ingest worker (hashing and extracting beside the download) is dist/registryWorker.js.
   { ...node, entryPoints: { registry: 'client/src/registry/index.ts', registryWorker: 'client/src/registry/ingestWorker.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The Review panel, Export Labelled Data and Retrain from Reviews load on first use, from their own bundle.
+  { ...node, entryPoints: { predictions: 'client/src/predictions/editor/loop.ts' }, outdir: 'dist', external: ['vscode'] },
   // The `cubelab` command line (package.json `bin`): the language service and the run layer, self-contained.
   {
     ...node,

@@ -236,7 +236,8 @@ export class JobWatch {
     } catch (e) {
       this.stats.failures++;
       this.stats.lastError = (e as Error).message;
-      if (e instanceof TargetError && e.code === 'unreachable') this.unreachable = e;
+      // The login node cannot be reached (or no longer lets us in): the runs say so until a probe succeeds.
+      this.unreachable = e instanceof TargetError && e.code === 'unreachable' ? e : new TargetError(`${this.shell.where} does not answer: ${(e as Error).message}`, 'unreachable');
       for (const j of jobs) for (const w of [...j.waiters]) w();
       this.interval = Math.min(Math.max(this.interval * 1.6, 1000), this.maxMs);
       this.schedule(this.interval);
