@@ -103,6 +103,8 @@ export class ReviewState {
   }
 
   isUndone(id: string): boolean { return this.undone.has(id); }
+  /** The item key an action was about (undefined for an unknown id). */
+  keyOfAction(id: string): string | undefined { const a = this.byId.get(id); return a ? reviewKey(a.sha256, a.model) : undefined; }
   keys(): IterableIterator<string> { return this.history.keys(); }
 }
 
@@ -115,17 +117,20 @@ export class ReviewsFile {
   readonly state = new ReviewState();
   private offset = 0;
   private partial = '';
+  /** Keys changed by lines read inside `append` (another window's included), handed out by the next `refresh`. */
+  private unseen = new Set<string>();
 
   constructor(readonly path: string) {}
 
   /** Reads lines appended since the last read; returns the keys whose state may have changed. */
   async refresh(): Promise<string[]> {
-    if (!existsSync(this.path)) return [];
+    const changed = new Set<string>(this.unseen);
+    this.unseen.clear();
+    if (!existsSync(this.path)) return [...changed];
     const size = statSync(this.path).size;
     if (size < this.offset) { this.offset = 0; this.partial = ''; } // replaced by a shorter file: read it again
-    if (size === this.offset) return [];
+    if (size === this.offset) return [...changed];
     const fh = await open(this.path, 'r');
-    const changed = new Set<string>();
     try {
       const buf = Buffer.allocUnsafe(Math.min(size - this.offset, 8 << 20));
       while (this.offset < size) {
@@ -159,7 +164,7 @@ export class ReviewsFile {
       : { ...base, sha256: action.sha256, model: action.model, verdict: action.verdict, ...(action.correction ? { correction: action.correction } : {}) };
     const fh = await open(this.path, 'a');
     try { await fh.write(JSON.stringify(line) + '\n'); } finally { await fh.close(); }
-    await this.refresh();
+    for (const k of await this.refresh()) this.unseen.add(k);
     return line;
   }
 }
