@@ -7,4 +7,5 @@ export const nodeFileAccess: FileAccess = {
   isDirectory: (p) => { try { return fs.statSync(p).isDirectory(); } catch { return false; } },
   readDir: (p) => { try { return fs.readdirSync(p); } catch { return []; } },
   readFile: (p) => { try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; } },
+  size: (p) => { try { const st = fs.statSync(p); return st.isFile() ? st.size : undefined; } catch { return undefined; } },
 };

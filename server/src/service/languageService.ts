@@ -35,6 +35,8 @@ export interface FileAccess {
   readDir(path: string): string[];
   /** UTF-8 text of a file, or undefined when it cannot be read (optional: the MLgym declarations file). */
   readFile?(path: string): string | undefined;
+  /** Size in bytes of a file, or undefined when it is not one (optional: lets a reader refuse a huge file before reading it). */
+  size?(path: string): number | undefined;
 }
 
 export interface KindProvider {
