@@ -48,6 +48,15 @@ const configs = [
     outdir: 'dist',
     external: ['vscode', 'cpu-features', '*.node'],
   },
+  // The Kubernetes API client (@kubernetes/client-node) loads when a Kubernetes target is first used, from its own bundle
+  // (client/src/backends/kubernetes/kubeModule.ts): the runner and the command line require it from beside them.
+  // ws's optional native helpers are left out: ws falls back to pure JS.
+  {
+    ...node,
+    entryPoints: { kubernetes: 'client/src/backends/kubernetes/kubeApi.ts' },
+    outdir: 'dist',
+    external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  },
   // SSH_ASKPASS program: ssh runs it to hand a prompt (password, passphrase, host key) to CubeLab.
   { ...node, entryPoints: { askpass: 'client/src/backends/ssh/askpassMain.ts' }, outdir: 'dist' },
   // The MLboard-compatible endpoint (socket.io) loads when it is started, from its own bundle.

@@ -9,6 +9,7 @@ import type { Backend, BackendEnvironment } from '../runs/backend';
 import type { TargetKind } from '../runs/record';
 import { DockerBackend } from './docker/dockerBackend';
 import { DockerSshBackend } from './docker-ssh/dockerSshBackend';
+import { KubernetesBackend } from './kubernetes/kubernetesBackend';
 import type { PathMapping } from './docker-ssh/remotePlan';
 import { SlurmBackend, type SlurmSettings } from './slurm/slurmBackend';
 import { sanitizeBuilders } from './docker/imageBuilders';
@@ -30,6 +31,7 @@ export const backendFactories: Partial<Record<TargetKind, (settings: TargetSetti
     ...(env.prompts ? { ask: env.prompts.ask, ...(env.prompts.confirmOverwrite ? { confirmOverwrite: env.prompts.confirmOverwrite } : {}) } : {}),
     ...(env.askpassMain ? { askpassMain: env.askpassMain } : {}),
   }),
+  kubernetes: (s, env) => new KubernetesBackend(s, env),
 };
 
 /** The fields of a `slurm` target, each kept only when it has the right type (the batch script checks values). */
@@ -56,6 +58,7 @@ export { RunStore, type StoreProblem } from '../runs/runStore';
 export { TargetError, type Backend, type RunSink, type ImageBuild, type CancelToken, type Reporter } from '../runs/backend';
 export { DockerBackend } from './docker/dockerBackend';
 export { DockerSshBackend } from './docker-ssh/dockerSshBackend';
+export { KubernetesBackend } from './kubernetes/kubernetesBackend';
 export { SlurmBackend } from './slurm/slurmBackend';
 export { selectEngine, type EngineEndpoint } from './docker/engine';
 export { translateRunArgs } from '../../../shared/docker/runArgs';
