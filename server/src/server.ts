@@ -9,6 +9,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, SweepFileRequest, defaultSettings, type CubeLabSettings,
+  MlexchangeImportRequest, MlexchangeExportRequest, MedperfRecordRequest, RunFormRequest, RunFormWriteRequest,
 } from '../../shared/lsp-protocol';
 import { uriToPath, type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
 import { providers } from './service/registry';
@@ -19,6 +20,8 @@ import { expandGridRequest } from './mlgym/gridRequest';
 import { listCubes } from './cubes';
 import { storedConfig } from './mlgym/storedConfig';
 import { readSweepFile } from './mlcube/sweepFile';
+import { mlexchangeExport, mlexchangeImport, medperfRecord } from './interop/requests';
+import { runForm, runFormWrite } from './forms/runForm';
 import { REQUEST_BUDGET_MS, withinBudget } from './service/budget';
 import { globMatcher } from '../../shared/glob';
 
@@ -215,3 +218,34 @@ connection.onRequest(SweepFileRequest, (p) => guard('sweep file', { ok: false as
 }));
 documents.listen(connection);
 connection.listen();
+
+// ---- Interop (docs/interop.md): MLExchange entries in and out, MedPerf records, run forms ----
+/** An open manifest, or one read from disk (a command on a Cubes tree node need not open it). */
+function manifestDoc(uri: string): AnalyzedDocument | undefined {
+  const open = analyzed(uri);
+  if (open) return open;
+  const path = uriToPath(uri);
+  const text = path ? ctx.fs.readFile?.(path) : undefined;
+  if (text === undefined || text.length > 4_000_000) return undefined;
+  return guard('analysis', undefined, () => analyzeIncrementally(undefined, uri, 0, text, ctx));
+}
+connection.onRequest(MlexchangeImportRequest, (p) => guard('MLExchange import', { ok: false as const, error: 'Internal error while reading the entry (see the CubeLab output).' },
+  () => budgeted((reason) => ({ ok: false as const, error: `The entry is too expensive to read (${reason}).` }), () => mlexchangeImport(p))));
+connection.onRequest(MlexchangeExportRequest, (p) => guard('MLExchange export', { ok: false as const, error: 'Internal error while exporting the cube (see the CubeLab output).' }, () => {
+  const doc = manifestDoc(p.uri);
+  if (!doc) return { ok: false as const, error: `Cannot read ${uriToPath(p.uri) || p.uri}.` };
+  return budgeted((reason) => ({ ok: false as const, error: `The cube is too expensive to export (${reason}).` }), () => mlexchangeExport(doc, ctx));
+}));
+connection.onRequest(MedperfRecordRequest, (p) => guard('MedPerf record', { ok: false as const, error: 'Internal error while reading the record (see the CubeLab output).' },
+  () => budgeted((reason) => ({ ok: false as const, error: `The record is too expensive to read (${reason}).` }), () => medperfRecord(p))));
+connection.onRequest(RunFormRequest, (p) => guard('run form', { ok: false as const, error: 'Internal error while making the form (see the CubeLab output).' }, () => {
+  const doc = manifestDoc(p.uri);
+  if (!doc || doc.kind !== 'mlcube') return { ok: false as const, error: `${uriToPath(p.uri) || p.uri} is not an MLCube manifest.` };
+  return budgeted((reason) => ({ ok: false as const, error: `The form is too expensive to make (${reason}).` }), () => runForm(doc, p.task, ctx));
+}));
+connection.onRequest(RunFormWriteRequest, (p) => guard('run form', { ok: false as const, error: 'Internal error while checking the values (see the CubeLab output).', errors: {} }, () => {
+  const doc = manifestDoc(p.uri);
+  if (!doc || doc.kind !== 'mlcube') return { ok: false as const, error: `${uriToPath(p.uri) || p.uri} is not an MLCube manifest.`, errors: {} };
+  const values = p.values && typeof p.values === 'object' ? p.values as Record<string, unknown> : {};
+  return budgeted((reason) => ({ ok: false as const, error: `The values are too expensive to check (${reason}).`, errors: {} }), () => runFormWrite(doc, p.task, values, ctx));
+}));

@@ -20,7 +20,7 @@ export const manifestProvider: KindProvider = {
   symbols: (doc) => manifestSymbols(doc),
   documentLinks: manifestLinks,
   foldingRanges: (doc) => manifestFolding(doc),
-  codeLenses: (doc) => manifestCodeLenses(doc),
+  codeLenses: (doc, ctx) => manifestCodeLenses(doc, ctx),
 };
 
 export const legacyManifestProvider: KindProvider = {
