@@ -54,6 +54,8 @@ interface Followed {
   submittedAt: number;
   /** Whether Slurm has ever listed it (a key never listed after the grace period is gone). */
   listed: boolean;
+  /** The last status query did not list it. */
+  unlisted?: boolean;
   waiters: Set<() => void>;
 }
 
@@ -209,7 +211,10 @@ export class JobWatch {
     ] : [];
     // Elements worth reading: started or ended ones (a pending element has written nothing yet).
     const budget = { left: MAX_READ_TOTAL };
-    const reads = jobs.filter((j) => j.slurm?.state !== 'PENDING' && !(this.finalState(j) && this.fullyRead(j) && j.exitFile !== undefined));
+    // Elements worth reading: those Slurm lists as started (or ended), and ended ones not read to the end; a job
+    // not listed yet, or pending, has written nothing (a thousand fresh elements cost nothing).
+    // A job a poll did not find (squeue forgot it, no accounting) is read too: its exit code file says how it ended.
+    const reads = jobs.filter((j) => (this.finalState(j) ? !(this.fullyRead(j) && j.exitFile !== undefined) : j.unlisted || (!!j.slurm && j.slurm.state !== 'PENDING')));
     const input = reads.map((j) => {
       const max = Math.max(0, Math.min(MAX_READ, budget.left));
       budget.left -= max;
@@ -222,7 +227,7 @@ export class JobWatch {
       'while read -r key off max dir; do',
       `  f="$dir/${ELEMENT_FILES.output}"`,
       '  if [ -f "$f" ]; then s=$(stat -c %s "$f" 2>/dev/null || echo -1); else s=-1; fi',
-      `  c=$(cat "$dir/${ELEMENT_FILES.exitCode}" 2>/dev/null | head -c 16 | tr -dc 0-9)`,
+      `  c=; [ -f "$dir/${ELEMENT_FILES.exitCode}" ] && read -r c <"$dir/${ELEMENT_FILES.exitCode}"; case "$c" in *[!0-9]*) c= ;; esac`,
       '  printf \'@@F %s %s %s\\n\' "$key" "$s" "${c:--}"',
       '  if [ "$s" -gt "$off" ] && [ "$max" -gt 0 ]; then printf \'@@D %s \' "$key"; tail -c +$((off + 1)) "$f" | head -c "$max" | base64 -w 0; printf \'\\n\'; fi',
       'done',
@@ -316,6 +321,7 @@ export class JobWatch {
       if (states) {
         const s = states.get(j.key);
         if (s) { j.listed = true; j.slurm = s; }
+        j.unlisted = !s;
         const next = this.stateOf(j, s);
         if (JSON.stringify(next) !== JSON.stringify(j.state)) {
           // The file was looked at before the end was known (or not at all): the next poll reads it to the end.
@@ -339,6 +345,8 @@ export class JobWatch {
     if (s) return toWorkState(s, j.exitFile !== undefined ? { exitCodeFile: j.exitFile } : {});
     // Slurm does not (or not yet) list it: sacct lags behind sbatch; squeue forgets ended jobs after MinJobAge.
     if (j.exitFile !== undefined && j.exitFile !== null) return { state: 'exited', exitCode: j.exitFile };
+    // Not looked at yet: the next poll reads its exit code file before anything is decided.
+    if (j.exitFile === undefined) return { state: 'queued', reason: 'Looking for the job on the cluster.' };
     if (!j.listed && Date.now() - j.submittedAt < LIST_GRACE_MS) return { state: 'queued', reason: 'Submitted; waiting for Slurm to list it.' };
     return { state: 'gone', reason: `Slurm no longer knows job ${j.key} and it left no exit code.` };
   }

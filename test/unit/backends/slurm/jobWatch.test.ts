@@ -109,10 +109,12 @@ test('job watch: a job Slurm never lists is "gone" after the grace period only w
   try {
     watch.follow('300', 'cubelab-r1', d, undefined, 0);
     await watch.next();
+    await watch.next();
     assert.deepEqual(await watch.state('300'), { state: 'exited', exitCode: 0 }, 'forgotten by squeue, but its exit code says how it ended');
     const d1 = w.el(1);
     watch.follow('301', 'cubelab-r1', d1, undefined, 0);
     watch.follow('302', 'cubelab-r1', w.el(2));
+    await watch.next();
     await watch.next();
     assert.equal((await watch.state('301')).state, 'gone');
     assert.deepEqual(await watch.state('302'), { state: 'queued', reason: 'Submitted; waiting for Slurm to list it.' }, 'sacct lags behind sbatch');
