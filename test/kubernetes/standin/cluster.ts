@@ -137,6 +137,8 @@ export class StandinCluster {
   /** Forgets the whole history and ends every watch: watchers come back with their version and get 410 Gone. */
   compact(): void {
     this.history.length = 0;
+    // etcd compacts at a revision of its own: every version a client holds is older than it.
+    this.rv++;
     this.compactedRv = this.rv;
     for (const w of [...this.watchers]) w.end();
   }
@@ -436,7 +438,10 @@ export class StandinCluster {
     const reason = info?.State.OOMKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error';
     this.setStatus(pod, {
       phase: code === 0 ? 'Succeeded' : 'Failed',
-      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: t0 }, { type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt }],
+      conditions: [
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: t0 }, { type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt },
+        ...(pod.status.conditions ?? []).filter((c: Obj) => c.type === 'DisruptionTarget'),
+      ],
       containerStatuses: [{ name: c.name, image: c.image, imageID: c.image, containerID: `docker://${container.id}`, ready: false, started: false, restartCount: 0, state: { terminated: { exitCode: code, reason, startedAt, finishedAt, containerID: `docker://${container.id}` } } }],
     });
     this.reconcile(job);

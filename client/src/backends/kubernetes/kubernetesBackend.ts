@@ -323,6 +323,12 @@ export class KubernetesBackend implements Backend {
       if (failed && index === undefined) return { state: 'exited', exitCode: null, reason: `The Job failed before its task ran: ${failed.reason ?? ''}${failed.message ? `: ${failed.message}` : ''}.` };
       return { state: 'queued', reason: cur ? 'Its pod was deleted; waiting for the Job\'s next pod.' : 'Waiting for the Job to create its pod.' };
     }
+    if (terminated(cur.pod) && disruption(cur.pod)) {
+      // Evicted or preempted: the Job's podFailurePolicy ignores it and makes a new pod for the task.
+      const j = await this.readJob(job);
+      const over = j?.status?.conditions?.some((c) => (c.type === 'Failed' || c.type === 'Complete') && c.status === 'True');
+      if (j && !j.metadata?.deletionTimestamp && !over) return { state: 'queued', reason: `The pod ${podName(cur.pod)} was evicted (${disruption(cur.pod)}): the Job replaces it.` };
+    }
     return podState(cur);
   }
 
@@ -366,6 +372,8 @@ export class KubernetesBackend implements Backend {
       const done = terminated(cur.pod);
       const r = await this.readLog(cur, c, !done, out, signal);
       c = r.cursor;
+      // An evicted pod's last lines are stored: wait for the pod that replaces it.
+      if (done && disruption(cur.pod)) await this.watch.changed(2000, signal);
       if (done || signal.aborted) return;
       if (r.error) {
         if (r.error.status === undefined) throw this.lost(r.error);
@@ -499,13 +507,20 @@ export class KubernetesBackend implements Backend {
     if (!t.job || record.keepContainer) return {};
     const ttl = this.settings.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS;
     const keep = `The Job ${t.job} stays on the cluster with its failed pod${t.index !== undefined ? 's' : ''}, so its log can be read (kubectl logs -n ${t.namespace} job/${t.job}${t.index !== undefined ? ` or the pod of index ${t.index}` : ''}), until ${ttl} s after it finished (ttlSecondsAfterFinished).`;
+    // The record is not final yet: whether the task failed on its own is the pod's to say.
+    const ownFailure = (job: string, index?: number): boolean => {
+      const pods = this.watch.podsOf(job, index);
+      const last = pods[pods.length - 1];
+      return !!last && last.pod.status?.phase === 'Failed' && !this.stopped.has(index === undefined ? job : `${job}#${index}`) && !disruption(last.pod);
+    };
     if (t.index === undefined) {
-      if (record.status === 'failed' && !record.stopRequested) { reporter.info(keep); return {}; }
+      if (ownFailure(t.job) && !record.stopRequested) { reporter.info(keep); return {}; }
       this.stopped.delete(t.job);
       await this.api().deleteJob(t.job, 'Background').catch(() => undefined);
       return {};
     }
     // An element: the Job goes with its last element, unless an element failed on its own.
+    if (ownFailure(t.job, t.index)) reporter.info(keep);
     const job = await this.readJob(t.job, true).catch(() => undefined);
     const completions = job?.spec?.completions ?? 0;
     if (!job || !completions) return {};
@@ -518,7 +533,7 @@ export class KubernetesBackend implements Backend {
       if (last.pod.status?.phase === 'Failed' && !stopped) failed = true;
     }
     if (!allDone) return {};
-    if (failed) { if (record.status === 'failed') reporter.info(keep); return {}; }
+    if (failed) return {};
     await this.api().deleteJob(t.job, 'Background').catch(() => undefined);
     return {};
   }
@@ -527,6 +542,12 @@ export class KubernetesBackend implements Backend {
     this.offWatch();
     this.watch.dispose();
   }
+}
+
+/** Why a pod was disrupted (evicted, preempted), or undefined. */
+function disruption(p: V1Pod): string | undefined {
+  const c = p.status?.conditions?.find((x) => x.type === 'DisruptionTarget' && x.status === 'True');
+  return c ? (c.reason ?? 'DisruptionTarget') : undefined;
 }
 
 /** The work's state from its current pod. */
