@@ -1,6 +1,6 @@
 // `npm test`: installs and starts what the tests need, builds and packages CubeLab, then runs every tier.
 // Each tier prints its duration and a plain "N passed, N failed" line; the last line is the total.
-// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner model cli remote slurm registry endpoint webviews e2e integration; default: all)
+// Usage: node test/run-all.mjs [tier ...]   (tiers: unit lsp runner model cli remote slurm kubernetes registry endpoint webviews e2e integration; default: all)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from '../scripts/ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['unit', 'lsp', 'runner', 'model', 'cli', 'remote', 'slurm', 'registry', 'endpoint', 'webviews', 'e2e', 'integration'];
+const all = ['unit', 'lsp', 'runner', 'model', 'cli', 'remote', 'slurm', 'kubernetes', 'registry', 'endpoint', 'webviews', 'e2e', 'integration'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 for (const t of wanted) if (!all.includes(t)) { console.error(`unknown tier "${t}" (tiers: ${all.join(', ')})`); process.exit(2); }
 
@@ -78,6 +78,8 @@ const tiers = {
   remote: async () => ({ ...(await run(node, nodeTest(findTests('test/remote', '.test.ts')))) }),
   // Slurm against the real single-node cluster setup-slurm.sh starts (sbatch here, and on the remote host's login node over SSH).
   slurm: async () => ({ ...(await run(node, nodeTest(findTests('test/slurm', '.test.ts')))) }),
+  // Kubernetes against the project's own stand-in API server (no cluster can run here); its pods are containers of the engine setup-docker.sh starts.
+  kubernetes: async () => ({ ...(await run(node, nodeTest(findTests('test/kubernetes', '.test.ts')))) }),
   // OCI registries: Debian's docker-registry instances setup-registry.sh starts (no auth, TLS + htpasswd, token), stand-ins named as such.
   registry: async () => ({ ...(await run(node, nodeTest(findTests('test/registry', '.test.ts')))) }),
   // The MLboard-compatible endpoint, with Debian's python-socketio client that setup-python-socketio.sh installs.
@@ -97,7 +99,8 @@ const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t =
 if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;
 // The webviews tier and the endpoint tier's browser tests drive Debian's Chromium.
 else if (wanted.includes('webviews') || wanted.includes('endpoint')) ok = (await step('setup: Debian packages and Chromium', 'bash', ['test/env/setup-vscode.sh'])) && ok;
-if (wanted.includes('runner') || wanted.includes('model') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote') || wanted.includes('registry')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+if (wanted.includes('runner') || wanted.includes('model') || wanted.includes('cli') || wanted.includes('e2e') || wanted.includes('remote') || wanted.includes('registry') || wanted.includes('kubernetes')) ok = (await step('setup: Docker engine and test images', 'bash', ['test/env/setup-docker.sh'])) && ok;
+if (wanted.includes('kubernetes')) ok = (await step('setup: openssl for the stand-in Kubernetes API server\'s test CA', 'bash', ['test/env/setup-kubernetes.sh'])) && ok;
 // debootstrap of Debian's python3-sklearn and python3-pil (about 2 minutes, about 900 MB), once per machine.
 if (wanted.includes('model') || wanted.includes('e2e')) ok = (await step('setup: the model image (Debian packages, debootstrap, once per machine)', 'bash', ['test/env/setup-model-image.sh'])) && ok;
 if (wanted.includes('remote') || wanted.includes('e2e') || wanted.includes('slurm')) ok = (await step('setup: the remote host (sshd and a second Docker engine in a namespace)', 'bash', ['test/env/setup-remote.sh'])) && ok;
