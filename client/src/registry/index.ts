@@ -14,3 +14,4 @@ export { pullCube, type PullResult } from './pull';
 export { dockerImageEngine, type ImageEngine } from './dockerImages';
 export { mlgymMetrics, cardSummary } from './card';
 export { MEDIA, ANNOTATION } from './oci';
+export { pullMedperf, fetchRecord, medperfImageEngine, type MedperfPullResult, type MedperfImageEngine } from './medperf/pull';
