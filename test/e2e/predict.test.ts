@@ -2,8 +2,9 @@
  * Predict with Cube from the Explorer in a real VS Code (code-server), against the real Docker engine and the
  * model image: in a copy of the demo's digits cube (trained, with the data set's held-out digits written as PNG
  * files in class folders), two class folders are selected in the Explorer, "Predict with Cube..." is picked from
- * their context menu and "digits › infer" from the quick pick; the task runs in its terminal and the predictions
- * open at its end, showing what the model predicted for exactly those files.
+ * their context menu and "digits › infer" from the quick pick; the task runs in its terminal and the Review panel
+ * opens at its end with exactly those files. Then the real keys: three items reviewed (Enter, 8, R), one undone
+ * (U), the window reloaded: the panel comes back with the verdicts of reviews.jsonl, the undone one too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot, tempDir } from './helpers/codeServer';
-import { screenshot } from './helpers/workbench';
+import { runCommand, screenshot } from './helpers/workbench';
 import { codeServerSuite, withEvidence } from './helpers/suite';
 
 const IMAGE = 'cubelab-demo/digits:1';
@@ -40,6 +41,22 @@ function preparedCube(): string {
   return folder;
 }
 
+/** The Review panel's page: VS Code hosts a webview in an iframe holding the page's own iframe. */
+function reviewFrame(page: Page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** The Review panel's rows, top to bottom (verdict, score, label, path). */
+async function reviewRows(page: Page): Promise<string[]> {
+  const rows = reviewFrame(page).locator('.row:not([hidden])');
+  const out: { top: number; text: string }[] = [];
+  for (let k = 0; k < await rows.count(); k++) {
+    const r = rows.nth(k);
+    out.push({ top: parseFloat(await r.evaluate((e) => (e as HTMLElement).style.top)), text: (await r.locator('span').allTextContents()).join(' | ') });
+  }
+  return out.sort((a, b) => a.top - b.top).map((r) => r.text);
+}
+
 /** The Explorer row of a file or folder, by its name. */
 function explorerRow(page: Page, name: string) {
   return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
@@ -52,7 +69,7 @@ async function expand(page: Page, name: string): Promise<void> {
   await page.waitForFunction((n) => Array.from(document.querySelectorAll('.explorer-folders-view .monaco-list-row')).some((r) => r.querySelector('.label-name')?.textContent === n && r.getAttribute('aria-expanded') === 'true'), name, { timeout: 10_000 });
 }
 
-test('Predict with Cube from the Explorer: two folders selected, digits › infer, the predictions open when it ends', { timeout: 420_000 }, async () => {
+test('Predict with Cube from the Explorer, then review by keyboard: three verdicts, one undone, a reload keeps them', { timeout: 420_000 }, async () => {
   const folder = preparedCube();
   const images = join(folder, 'digits-cube', 'workspace', 'images');
   const session = await suite.open(folder, { 'terminal.integrated.gpuAcceleration': 'off', 'explorer.autoReveal': false });
@@ -72,16 +89,57 @@ test('Predict with Cube from the Explorer: two folders selected, digits › infe
     await pick.waitFor({ timeout: 60_000 });
     assert.match(await pick.innerText(), /digits › infer/, 'the inference task is offered first');
     await pick.click();
-    // The run's terminal, then the summary when it ended.
+    // The run's terminal, then the Review panel when it ended.
+    const expected = readdirSync(join(images, '3')).length + readdirSync(join(images, '7')).length;
+    const review = reviewFrame(page);
+    await review.locator('#count').filter({ hasText: `${expected} of ${expected} shown · 0 reviewed` }).waitFor({ timeout: 240_000 });
+    assert.ok(await review.locator('#image').getAttribute('src'), 'the image of the first item is shown');
+    await screenshot(page, 'predict-review');
+    // The summary of the same predictions.
+    await runCommand(page, 'CubeLab: Show Predictions Summary');
     const tab = page.locator('.tabs-container .tab').filter({ hasText: /predictions summary/ }).first();
-    await tab.waitFor({ timeout: 240_000 });
+    await tab.waitFor({ timeout: 30_000 });
     const text = (await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
     await screenshot(page, 'predict-summary');
-    const expected = readdirSync(join(images, '3')).length + readdirSync(join(images, '7')).length;
     assert.match(text, new RegExp(`${expected} prediction\\(s\\) in`));
     assert.match(text, /## Counts per label/);
     assert.match(text, /\| 7 \| \d+ \| 0\.\d{3} \| 0\.\d{3} \|/);
   });
+
+  await withEvidence(session, 'review-keys', async () => {
+    // Back to the Review panel, focus in its page: the keys are VS Code keybindings, forwarded from the page.
+    await page.locator('.tabs-container .tab').filter({ hasText: /^Review: / }).first().click();
+    const review = reviewFrame(page);
+    await review.locator('.list').click({ position: { x: 5, y: 5 } });
+    const before = await reviewRows(page);
+    await page.keyboard.press('Enter'); // accept and next
+    await review.locator('.row.selected').filter({ hasText: before[1]!.split(' | ')[3]! }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('8'); // the second item's class: 8
+    await page.keyboard.press('j');
+    await page.keyboard.press('r'); // the third: invalid
+    await review.locator('#count').filter({ hasText: '· 3 reviewed' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('u'); // undo the last (the rejection)
+    await review.locator('#count').filter({ hasText: '· 2 reviewed' }).waitFor({ timeout: 15_000 });
+    const after = await reviewRows(page);
+    assert.match(after[0]!, /^✓ valid \| /);
+    assert.match(after[1]!, /^✎ corrected → 8 \| /);
+    assert.match(after[2]!, /^○ unreviewed \| /);
+    await screenshot(page, 'review-keys');
+
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const again = reviewFrame(page);
+    await again.locator('#count').filter({ hasText: '· 2 reviewed' }).waitFor({ timeout: 90_000 });
+    const restored = await reviewRows(page);
+    assert.deepEqual(restored.slice(0, 3).map((r) => r.split(' | ')[0]), ['✓ valid', '✎ corrected → 8', '○ unreviewed']);
+    await screenshot(page, 'review-after-reload');
+  });
+
+  // reviews.jsonl: three verdicts and one undo, keyed by file and model.
+  const outRoot0 = join(folder, 'digits-cube', 'workspace', 'predictions');
+  const reviewLines = readFileSync(join(outRoot0, readdirSync(outRoot0)[0]!, 'reviews.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { verdict?: string; undo?: string; sha256?: string; model?: string });
+  assert.deepEqual(reviewLines.map((l) => l.verdict ?? 'undo'), ['valid', 'corrected', 'invalid', 'undo']);
+  assert.ok(reviewLines.slice(0, 3).every((l) => /^[0-9a-f]{64}$/.test(l.sha256 ?? '') && l.model?.startsWith('sha256:')));
 
   // What the run left: predictions of exactly the selected files, under the names the Explorer shows, and its session.
   const outRoot = join(folder, 'digits-cube', 'workspace', 'predictions');
