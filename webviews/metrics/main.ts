@@ -1,8 +1,10 @@
 /**
  * Metrics panel (webview): one uPlot chart per `<split>_<tag>`, one line per experiment. It owns only
- * pixels: the extension sends ready (and, for large series, downsampled) data through the typed contract in
- * shared/webview-protocol/metrics.ts, after this page's `ready`. Smoothing and the log scale are display
- * options kept in the view state.
+ * pixels: the extension sends each chart's lines on one shared x axis in typed arrays (every point, or per
+ * pixel-wide bucket each line's minimum and maximum) through the typed contract in
+ * shared/webview-protocol/metrics.ts, after this page's `ready` (which says how wide a plot is). Dragging
+ * across a chart zooms and asks the extension for that range at its resolution; a double-click zooms out.
+ * Smoothing and the log scale are display options kept in the view state.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -12,10 +14,11 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import {
   isMetricsToWebview, isMetricsViewState,
-  type MetricsFromWebview, type MetricsToWebview, type MetricsViewState, type SeriesPoints,
+  type ChartData, type MetricsFromWebview, type MetricsToWebview, type MetricsViewState, type SeriesPoints,
 } from '../../shared/webview-protocol/metrics';
 import { connectToHost, el, themeColor } from '../shared/host';
-import { align, mergePoints, smooth, type Line } from './series';
+import { column, mergeAligned, type Aligned } from './series';
+import { sharedAxisLines } from './paths';
 
 const host = connectToHost<MetricsToWebview, MetricsFromWebview, MetricsViewState>(isMetricsToWebview, isMetricsViewState);
 
@@ -23,12 +26,36 @@ let state: MetricsViewState = host.getState() ?? { source: '', smoothing: 0, log
 let title = '';
 let keys: string[] = [];
 let experiments: string[] = [];
-/** key → experiment → line (sorted by x). */
-const data = new Map<string, Map<string, Line>>();
+/** What a chart shows: its lines on one axis, at a resolution, for a range (null: every epoch). */
+interface Model extends Aligned {
+  resolution: ChartData['resolution'];
+  range: [number, number] | null;
+}
+/** key → the chart's data; while zoomed, `overview` keeps the whole range (kept up to date by live messages). */
+const data = new Map<string, { shown: Model; overview: Model; zoom: [number, number] | null; request: number }>();
 interface Chart { box: HTMLElement; plot?: uPlot; shown: string[] }
 const charts = new Map<string, Chart>();
 const dirty = new Set<string>();
 let frame = 0;
+let requestSeq = 0;
+/** Set while this page itself moves a chart's x scale (so the hook does not take it for the user's zoom). */
+let settingScale = false;
+/** Draw times for the tests and the benchmarks: [time (performance.now()), key, request answered] of each draw. */
+const draws: [number, string, number][] = [];
+/**
+ * When messages arrived and when what they carried was on screen (a frame after uPlot drew it), for the
+ * benchmarks and the end-to-end test: `init` (request 0) and each zoom's `requestRange` (posted) and answer.
+ */
+const timings: { what: 'init' | 'range'; request: number; posted?: number; arrived?: number; drawn?: number }[] = [];
+function timing(what: 'init' | 'range', request: number): (typeof timings)[number] {
+  let t = timings.find((x) => x.what === what && x.request === request);
+  if (!t) { t = { what, request }; timings.push(t); if (timings.length > 200) timings.splice(0, 100); }
+  return t;
+}
+/** Marks `t` drawn once uPlot has committed (a microtask) and the next frame starts. */
+function markDrawn(t: (typeof timings)[number]): void {
+  queueMicrotask(() => requestAnimationFrame(() => { t.drawn = performance.now(); }));
+}
 
 // ---- layout -------------------------------------------------------------------------------------------
 const app = document.getElementById('app') as HTMLElement;
@@ -92,33 +119,50 @@ const PALETTE: [string, string][] = [
   ['--vscode-charts-red', '#f14c4c'], ['--vscode-charts-purple', '#b180d7'], ['--vscode-charts-yellow', '#cca700'],
 ];
 
-function colorOf(experiment: string): string {
-  const i = Math.max(0, experiments.indexOf(experiment));
-  const [name, fallback] = PALETTE[i % PALETTE.length];
-  const base = themeColor(name, fallback);
-  // Past the six theme colours, vary the dash instead (see dashOf) so lines stay themed.
-  return base;
+/**
+ * Colour and dash of each experiment's line: the six theme chart colours, then the same colours dashed. Read
+ * once per build (getComputedStyle forces a style pass) and by index (a thousand lines, a thousand lookups).
+ */
+function lineStyles(): (experiment: string) => { stroke: string; dash?: number[] } {
+  const colours = PALETTE.map(([name, fallback]) => themeColor(name, fallback));
+  const index = new Map(experiments.map((e, i) => [e, i]));
+  return (experiment) => {
+    const i = index.get(experiment) ?? 0;
+    const round = Math.floor(i / PALETTE.length) % 3;
+    return { stroke: colours[i % PALETTE.length], dash: round === 0 ? undefined : round === 1 ? [6, 3] : [2, 2] };
+  };
 }
-const dashOf = (experiment: string): number[] | undefined => {
-  const round = Math.floor(Math.max(0, experiments.indexOf(experiment)) / PALETTE.length) % 3;
-  return round === 0 ? undefined : round === 1 ? [6, 3] : [2, 2];
-};
+
+/** Past this many lines a legend (a row per line) costs more than it tells: the table's selection narrows the chart instead. */
+const LEGEND_MAX = 50;
 
 function shownExperiments(key: string): string[] {
-  const lines = data.get(key);
-  if (!lines) return [];
+  const d = data.get(key);
+  if (!d) return [];
   const selected = new Set(state.selected);
-  return experiments.filter((e) => lines.has(e) && (selected.size === 0 || selected.has(e)));
+  return experiments.filter((e) => d.shown.rows.has(e) && (selected.size === 0 || selected.has(e)));
 }
 
 function alignedFor(key: string, shown: string[]): uPlot.AlignedData {
-  const lines = data.get(key) as Map<string, Line>;
-  const display = shown.map((e) => {
-    const l = lines.get(e) as Line;
-    return { x: l.x, y: smooth(l.y, state.smoothing) };
-  });
-  // A log scale cannot show zero or negative scores: they become gaps.
-  return align(display, state.logScale ? (v) => (v > 0 ? v : null) : (v) => v) as uPlot.AlignedData;
+  const m = data.get(key)?.shown;
+  if (!m) return [[]];
+  // Typed arrays go to uPlot as they are; a line with gaps, smoothing or a log scale becomes an array (null: gap).
+  return [m.x, ...shown.map((e) => column(m.rows.get(e) as number[] | Float64Array, state.smoothing, state.logScale))] as uPlot.AlignedData;
+}
+
+function modelOf(c: ChartData): Model {
+  const X = c.x.length;
+  const rows = new Map<string, Float64Array>();
+  c.experiments.forEach((e, r) => rows.set(e, c.y.subarray(r * X, (r + 1) * X)));
+  return { x: c.x, rows, resolution: c.resolution, range: c.range };
+}
+
+/** The plot's width in CSS pixels as the grid will lay it out (before any chart exists). */
+function plotWidth(): number {
+  const w = Math.max(300, grid.clientWidth || app.clientWidth || 800);
+  const columns = Math.max(1, Math.floor((w + 16) / (420 + 16)));
+  const box = (w - 16 * (columns - 1)) / columns;
+  return Math.max(120, Math.round(box - 14 - 60)); // the box's padding and border, the y axis
 }
 
 function chartBox(key: string): Chart {
@@ -149,24 +193,78 @@ function build(key: string): void {
   const gridColor = themeColor('--vscode-editorWidget-border', '#8883');
   const axis: uPlot.Axis = { stroke: fg, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 } };
   const width = Math.max(300, c.box.clientWidth - 14 || 420);
+  const d = data.get(key);
+  const style = lineStyles();
+  const many = c.shown.length > LEGEND_MAX;
+  c.box.classList.toggle('many-lines', many);
+  c.box.title = many ? `${c.shown.length} lines: select experiments in the Experiments table or tree to see them by name` : '';
   c.plot = new uPlot({
     width,
     height: 240,
-    legend: { isolate: true },
-    cursor: { drag: { x: true, y: false } },
+    legend: { show: !many, isolate: true },
+    // A cursor dot per line is a DOM element per line: only with the legend.
+    cursor: { drag: { x: true, y: false }, points: { show: !many } },
     scales: { x: { time: false }, y: state.logScale ? { distr: 3 } : {} },
+    hooks: {
+      setScale: [(u, scale) => { if (scale === 'x' && !settingScale) zoomed(key, u.scales.x.min, u.scales.x.max); }],
+      draw: [() => { draws.push([performance.now(), key, data.get(key)?.request ?? 0]); if (draws.length > 1000) draws.splice(0, 500); }],
+    },
     axes: [{ ...axis, label: 'epoch' }, { ...axis }],
     series: [
       { label: 'epoch' },
-      ...c.shown.map((e) => ({ label: `exp ${e}`, stroke: colorOf(e), dash: dashOf(e), width: 1.5, spanGaps: true, points: { show: false } })),
+      // Width 1: the rasteriser's fast path for antialiased lines (1.5 took ten times as long to paint 100 lines).
+      // Without a legend, dashes tell nothing and cost the rasteriser most of its time: plain lines then.
+      ...c.shown.map((e) => ({
+        label: `exp ${e}`, ...style(e), ...(many ? { dash: undefined } : {}), width: 1, spanGaps: true, points: { show: false }, paths: sharedAxisLines,
+      })),
     ],
   }, alignedFor(key, c.shown), c.box);
+  if (d?.zoom) setX(c.plot, d.zoom);
+  // uPlot's own double-click shows all of the data it has; a zoomed chart has only the zoomed range: go back to the overview.
+  c.plot.over.addEventListener('dblclick', () => unzoom(key));
+}
+
+function setX(plot: uPlot, range: [number, number]): void {
+  settingScale = true;
+  try { plot.setScale('x', { min: range[0], max: range[1] }); } finally { settingScale = false; }
+}
+
+let zoomTimer = 0;
+/** The user dragged across a chart: once the drag settles, ask for that range at the resolution it allows. */
+function zoomed(key: string, min: number | null | undefined, max: number | null | undefined): void {
+  const d = data.get(key);
+  if (!d || min === null || max === null || min === undefined || max === undefined) return;
+  const o = d.overview;
+  const x0 = o.x.length ? o.x[0] : min;
+  const x1 = o.x.length ? o.x[o.x.length - 1] : max;
+  // uPlot's own double-click sets the x scale back to the data's extent: that is not a zoom.
+  if (!d.zoom && min <= x0 && max >= x1) return;
+  d.zoom = [min, max];
+  window.clearTimeout(zoomTimer);
+  zoomTimer = window.setTimeout(() => {
+    const z = data.get(key);
+    if (!z?.zoom) return;
+    z.request = ++requestSeq;
+    timing('range', z.request).posted = performance.now();
+    host.post({ type: 'requestRange', key, min: z.zoom[0], max: z.zoom[1], width: plotWidth(), request: z.request });
+  }, 80);
+}
+
+function unzoom(key: string): void {
+  const d = data.get(key);
+  if (!d?.zoom) return;
+  d.zoom = null;
+  d.request = 0;
+  d.shown = d.overview;
+  build(key);
 }
 
 function update(key: string): void {
   const c = charts.get(key);
   const shown = shownExperiments(key);
+  const zoom = data.get(key)?.zoom;
   if (!c?.plot || shown.join('\n') !== c.shown.join('\n')) build(key);
+  else if (zoom) { c.plot.setData(alignedFor(key, shown), false); setX(c.plot, zoom); }
   else c.plot.setData(alignedFor(key, shown));
 }
 
@@ -181,40 +279,73 @@ function rebuildAll(): void {
   for (const key of keys) build(key);
 }
 
+function flushNow(): void {
+  if (frame) { cancelAnimationFrame(frame); frame = 0; }
+  for (const key of dirty) if (keys.includes(key)) update(key);
+  dirty.clear();
+}
+
+/** Live data is drawn once per frame, however many messages arrived in it. */
 function scheduleFlush(): void {
   if (frame) return;
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    for (const key of dirty) if (keys.includes(key)) update(key);
-    dirty.clear();
-  });
+  frame = requestAnimationFrame(() => { frame = 0; flushNow(); });
 }
 
 function applyPoints(points: SeriesPoints[]): void {
   for (const p of points) {
-    let lines = data.get(p.key);
-    if (!lines) { lines = new Map(); data.set(p.key, lines); }
-    let line = lines.get(p.experiment);
-    if (!line || p.replace) { line = { x: [], y: [] }; lines.set(p.experiment, line); }
-    mergePoints(line, p.x, p.y);
-    dirty.add(p.key);
+    const d = data.get(p.key);
+    if (!d) continue;
+    // Points come for raw charts only; a zoomed chart keeps its view and its overview takes them.
+    const target = d.overview;
+    if (p.replace) for (const r of target.rows.values()) r.fill(Number.NaN);
+    mergeAligned(target, p.experiment, p.x, p.y);
+    if (!d.zoom) { d.shown = target; dirty.add(p.key); }
   }
 }
 
+function applyChart(c: ChartData): void {
+  const m = modelOf(c);
+  const d = data.get(c.key);
+  if (!d) { data.set(c.key, { shown: m, overview: m, zoom: null, request: 0 }); return; }
+  if (c.range === null) d.overview = m;
+  // The answer to the latest zoom of this chart, or new whole-range data while not zoomed.
+  if (c.request !== 0 ? c.request === d.request && d.zoom !== null : !d.zoom) d.shown = m;
+}
+
+let sentWidth = 0;
+let widthTimer = 0;
 new ResizeObserver(() => {
-  for (const c of charts.values()) c.plot?.setSize({ width: Math.max(300, c.box.clientWidth - 14), height: 240 });
+  for (const c of charts.values()) {
+    const w = Math.max(300, c.box.clientWidth - 14);
+    // Only a real change: setSize redraws the chart (the grid's first layout reports the size it was built with).
+    if (c.plot && c.plot.width !== w) c.plot.setSize({ width: w, height: 240 });
+  }
+  // Much wider (or narrower) plots: the charts again at the new resolution.
+  const w = plotWidth();
+  if (!sentWidth || Math.abs(w - sentWidth) / sentWidth < 0.25) return;
+  window.clearTimeout(widthTimer);
+  widthTimer = window.setTimeout(() => {
+    sentWidth = plotWidth();
+    for (const [key, d] of data) {
+      d.request = ++requestSeq;
+      host.post({ type: 'requestRange', key, min: d.zoom?.[0] ?? null, max: d.zoom?.[1] ?? null, width: sentWidth, request: d.request });
+    }
+  }, 300);
 }).observe(grid);
 
 // ---- messages -----------------------------------------------------------------------------------------
 host.onMessage((m) => {
   switch (m.type) {
     case 'init': {
+      const t = timing('init', 0);
+      t.arrived = performance.now();
+      t.drawn = undefined;
       const restored = state.source === m.source;
       title = m.title;
       keys = m.keys;
       experiments = m.experiments;
       data.clear();
-      applyPoints(m.series.map((s) => ({ ...s, replace: true })));
+      for (const c of m.charts) applyChart(c);
       dirty.clear();
       // A restored panel keeps its own options and selection; a new one takes the extension's selection.
       state = restored ? state : { ...state, source: m.source, selected: m.selected };
@@ -223,13 +354,20 @@ host.onMessage((m) => {
       statusLine.textContent = title;
       layout();
       rebuildAll();
+      markDrawn(t);
       break;
     }
-    case 'append': {
+    case 'append':
+    case 'chart': {
       const newKeys = m.keys.join('\n') !== keys.join('\n');
       experiments = m.experiments;
-      applyPoints(m.points);
-      if (newKeys) { keys = m.keys; layout(); rebuildAll(); dirty.clear(); } else scheduleFlush();
+      const answer = m.type === 'chart' && m.chart.request !== 0 ? timing('range', m.chart.request) : undefined;
+      if (answer) answer.arrived = performance.now();
+      if (m.type === 'append') applyPoints(m.points);
+      else { applyChart(m.chart); dirty.add(m.chart.key); }
+      // A zoom's answer is drawn at once (the user is waiting for it); live data once per frame.
+      if (newKeys) { keys = m.keys; layout(); rebuildAll(); dirty.clear(); } else if (answer) flushNow(); else scheduleFlush();
+      if (answer) markDrawn(answer);
       break;
     }
     case 'select':
@@ -243,18 +381,37 @@ host.onMessage((m) => {
   }
 });
 
-/** Read-only probe for the browser tests: what each chart draws. */
+/** Probe for the browser tests and benchmarks: what each chart draws; `zoom` drags across a chart as a user would. */
 declare global {
-  interface Window { cubelabMetricsProbe?: { charts(): { key: string; labels: string[]; data: (number | null)[][] }[]; dropped(): number; flushed(): boolean } }
+  interface Window {
+    cubelabMetricsProbe?: {
+      charts(): { key: string; labels: string[]; data: (number | null)[][]; resolution: string; range: [number, number] | null; zoom: [number, number] | null }[];
+      dropped(): number;
+      flushed(): boolean;
+      zoom(key: string, min: number, max: number): void;
+      unzoom(key: string): void;
+      draws(): [number, string, number][];
+      timings(): typeof timings;
+    };
+  }
 }
 window.cubelabMetricsProbe = {
   charts: () => [...charts.entries()].filter(([k]) => keys.includes(k)).map(([key, c]) => ({
     key,
     labels: (c.plot?.series ?? []).slice(1).map((s) => String(s.label)),
     data: (c.plot?.data ?? []).map((col) => Array.from(col as ArrayLike<number | null>)),
+    resolution: data.get(key)?.shown.resolution ?? '',
+    range: data.get(key)?.shown.range ?? null,
+    zoom: data.get(key)?.zoom ?? null,
   })),
   dropped: () => host.dropped.count,
   flushed: () => frame === 0 && dirty.size === 0,
+  // What uPlot does at the end of a drag selection: the x scale set to the selected range.
+  zoom: (key, min, max) => { charts.get(key)?.plot?.setScale('x', { min, max }); },
+  unzoom: (key) => unzoom(key),
+  draws: () => draws.slice(),
+  timings: () => timings.map((t) => ({ ...t })),
 };
 
-host.post({ type: 'ready' });
+sentWidth = plotWidth();
+host.post({ type: 'ready', width: sentWidth });

@@ -1,48 +1,79 @@
-/** Series arithmetic of the metrics webview (pure): merging live points, smoothing, aligning for uPlot. */
+/**
+ * Series arithmetic of the metrics webview (pure): a chart's lines on one shared x axis (as the extension sends
+ * them, NaN where a line has no point), live points merged into it, and the columns uPlot draws (smoothing,
+ * log scale, gaps as null).
+ */
 
-export interface Line {
-  x: number[];
-  y: number[];
+/** One chart's lines on a shared axis; `rows` values are NaN where a line has no point. */
+export interface Aligned {
+  x: number[] | Float64Array;
+  rows: Map<string, number[] | Float64Array>;
 }
 
-/** Merges points sorted by x into a line sorted by x; a point at an existing x replaces its value. */
-export function mergePoints(line: Line, x: readonly number[], y: readonly number[]): void {
+const asArray = (a: number[] | Float64Array): number[] => (Array.isArray(a) ? a : Array.from(a));
+
+/**
+ * Merges live points (x ascending) of `experiment` into the chart: a point at an existing x sets that value, a
+ * new x is inserted in order with NaN for the other lines. The chart's arrays become plain arrays (they grow).
+ */
+export function mergeAligned(chart: Aligned, experiment: string, x: ArrayLike<number>, y: ArrayLike<number>): void {
+  const xs = asArray(chart.x);
+  chart.x = xs;
+  for (const [e, r] of chart.rows) chart.rows.set(e, asArray(r));
+  let row = chart.rows.get(experiment) as number[] | undefined;
+  if (!row) { row = new Array<number>(xs.length).fill(Number.NaN); chart.rows.set(experiment, row); }
+  const rows = [...chart.rows.values()] as number[][];
   for (let i = 0; i < x.length; i++) {
-    const n = line.x.length;
-    if (n === 0 || x[i] > line.x[n - 1]) { line.x.push(x[i]); line.y.push(y[i]); continue; }
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (line.x[mid] < x[i]) lo = mid + 1; else hi = mid; }
-    if (line.x[lo] === x[i]) line.y[lo] = y[i];
-    else { line.x.splice(lo, 0, x[i]); line.y.splice(lo, 0, y[i]); }
+    const v = x[i];
+    const n = xs.length;
+    let at: number;
+    if (n === 0 || v > xs[n - 1]) {
+      xs.push(v);
+      for (const r of rows) r.push(Number.NaN);
+      at = n;
+    } else {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (xs[mid] < v) lo = mid + 1; else hi = mid; }
+      if (xs[lo] !== v) {
+        xs.splice(lo, 0, v);
+        for (const r of rows) r.splice(lo, 0, Number.NaN);
+      }
+      at = lo;
+    }
+    row[at] = y[i];
   }
 }
 
-/** Exponential moving average with TensorBoard's debiasing, so the first points are not pulled to 0. */
-export function smooth(y: readonly number[], weight: number): number[] {
-  if (weight <= 0) return y.slice();
-  const out: number[] = [];
+/** Whether every value is a finite number (then the typed array can go to uPlot as it is). */
+function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) { const v = a[i]; if (v !== v || v === Infinity || v === -Infinity) return false; }
+  return true;
+}
+
+/**
+ * What uPlot draws for one line: gaps (NaN) as null; smoothing with an exponential moving average with
+ * TensorBoard's debiasing over the points present (gaps stay gaps); on a log scale, values <= 0 become gaps.
+ */
+export function column(row: number[] | Float64Array, smoothing: number, logScale: boolean): number[] | Float64Array | (number | null)[] {
+  if (smoothing <= 0 && !logScale && allFinite(row)) return row;
+  const out = new Array<number | null>(row.length);
   let last = 0;
   let count = 0;
-  for (const v of y) {
-    last = last * weight + (1 - weight) * v;
-    count++;
-    out.push(last / (1 - Math.pow(weight, count)));
+  for (let i = 0; i < row.length; i++) {
+    let v: number | null = row[i];
+    if (!Number.isFinite(v)) { out[i] = null; continue; }
+    if (smoothing > 0) {
+      last = last * smoothing + (1 - smoothing) * v;
+      count++;
+      v = last / (1 - Math.pow(smoothing, count));
+    }
+    out[i] = logScale && v <= 0 ? null : v;
   }
   return out;
 }
 
-/** uPlot's aligned data: one shared x (the union of every line's x) and one y per line, null where absent. */
-export function align(lines: readonly Line[], mapY: (v: number) => number | null = (v) => v): [number[], ...(number | null)[][]] {
-  const xs = new Set<number>();
-  for (const l of lines) for (const v of l.x) xs.add(v);
-  const x = [...xs].sort((a, b) => a - b);
-  const index = new Map<number, number>();
-  x.forEach((v, i) => index.set(v, i));
-  const ys = lines.map((l) => {
-    const y: (number | null)[] = new Array<number | null>(x.length).fill(null);
-    for (let i = 0; i < l.x.length; i++) y[index.get(l.x[i]) as number] = mapY(l.y[i]);
-    return y;
-  });
-  return [x, ...ys];
+/** Exponential moving average with TensorBoard's debiasing, so the first points are not pulled to 0. */
+export function smooth(y: readonly number[], weight: number): number[] {
+  return column(y.slice(), weight, false) as number[];
 }

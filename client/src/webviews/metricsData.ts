@@ -1,74 +1,132 @@
 /**
- * Turns the aggregates into the Metrics panel's messages (pure, no `vscode`): the full `init` and the
- * `append` of what changed since. Series longer than `maxPoints` are sent downsampled (min/max buckets); live
- * points after the last epoch sent are appended as they are, and a series is re-sampled once enough raw
- * points piled up behind its sample, or when a point lands before the last epoch sent.
+ * Turns the aggregates into the Metrics panel's messages (pure, no `vscode`): the `init` with one chart per key
+ * (chartData.ts: shared bucket edges, typed arrays, about one x value per pixel of the page's plot), the live
+ * changes since, and the answers to the page's zooms.
+ *
+ * Live: a chart sent `raw` gets new points as `append`s of typed arrays while its distinct epochs stay within
+ * the budget; past it, or when a point lands before the last epoch sent, or for a `minmax` chart, the chart is
+ * sent again whole (the session's flush already spaces flushes out when they get expensive).
  */
 import type { EpochSeries, RunAggregator } from '../events/index';
-import type { MetricsToWebview, SeriesData, SeriesPoints } from '../../../shared/webview-protocol/metrics';
-import { downsampleMinMax } from './downsample';
+import type { ChartData, MetricsToWebview, SeriesPoints } from '../../../shared/webview-protocol/metrics';
+import { buildChart, type LineInput } from './chartData';
 
-export const DEFAULT_MAX_POINTS = 2000;
+/** Plot width assumed until the page says (the panel's default layout: 420 px columns). */
+export const DEFAULT_WIDTH = 600;
 
-function sample(s: EpochSeries, maxPoints: number): { x: number[]; y: number[] } {
-  return s.length > maxPoints ? downsampleMinMax(s.epochs, s.values, Math.floor(maxPoints / 2)) : { x: s.epochs.slice(), y: s.values.slice() };
-}
-
-interface Sent {
-  /** Points of the series when it was last sent or appended to. */
+interface SentLine {
   count: number;
   lastEpoch: number;
-  /** Raw points appended since the last (re-)sample of a downsampled series. */
-  rawSinceSample: number;
-  /** The series' `edits` when sent: a re-evaluated epoch keeps the count but changes a value. */
   edits: number;
 }
 
+interface SentChart {
+  resolution: ChartData['resolution'];
+  /** Distinct epochs the page holds for a raw chart. */
+  epochs: Set<number>;
+  lines: Map<string, SentLine>;
+}
+
+type Init = Extract<MetricsToWebview, { type: 'init' }>;
+type Chart = Extract<MetricsToWebview, { type: 'chart' }>;
+type Append = Extract<MetricsToWebview, { type: 'append' }>;
+
 export class MetricsFeed {
-  private sent = new Map<string, Sent>();
+  private sent = new Map<string, SentChart>();
+  /** Plot width in pixels: about the number of x values a chart gets. */
+  width = DEFAULT_WIDTH;
 
-  constructor(private readonly maxPoints = DEFAULT_MAX_POINTS) {}
-
-  init(agg: RunAggregator, source: string, title: string, selected: string[]): Extract<MetricsToWebview, { type: 'init' }> {
-    this.sent.clear();
-    const series: SeriesData[] = [];
-    const experiments = agg.sortedExperiments();
-    for (const e of experiments) {
-      for (const [key, s] of e.series) {
-        if (s.length === 0) continue;
-        series.push({ experiment: e.id, key, ...sample(s, this.maxPoints), total: s.length });
-        this.sent.set(`${e.id}\u0000${key}`, { count: s.length, lastEpoch: s.epochs[s.length - 1], rawSinceSample: 0, edits: s.edits });
-      }
-    }
-    return { type: 'init', source, title, keys: agg.seriesKeys(), experiments: experiments.map((e) => e.id), series, selected };
+  constructor(width?: number) {
+    if (width !== undefined && width > 0) this.width = width;
   }
 
-  /** What changed in `changedIds` since the last init/append; undefined when nothing did. */
-  append(agg: RunAggregator, changedIds: readonly string[]): Extract<MetricsToWebview, { type: 'append' }> | undefined {
+  private linesOf(agg: RunAggregator, key: string): LineInput[] {
+    const lines: LineInput[] = [];
+    for (const e of agg.sortedExperiments()) {
+      const s = e.series.get(key);
+      if (s && s.length) lines.push({ experiment: e.id, x: s.epochs, y: s.values });
+    }
+    return lines;
+  }
+
+  /** Builds a key's full-range chart and remembers what the page then holds. */
+  private chart(agg: RunAggregator, key: string): ChartData {
+    const c = buildChart(key, this.linesOf(agg, key), { maxValues: this.width });
+    const lines = new Map<string, SentLine>();
+    for (const e of agg.experiments.values()) {
+      const s = e.series.get(key);
+      if (s && s.length) lines.set(e.id, sentLine(s));
+    }
+    this.sent.set(key, { resolution: c.resolution, epochs: c.resolution === 'raw' ? new Set(c.x) : new Set(), lines });
+    return c;
+  }
+
+  init(agg: RunAggregator, source: string, title: string, selected: string[], width?: number): Init {
+    if (width !== undefined && width > 0) this.width = width;
+    this.sent.clear();
+    const keys = agg.seriesKeys();
+    return {
+      type: 'init', source, title, keys, experiments: agg.sortedExperiments().map((e) => e.id),
+      charts: keys.map((k) => this.chart(agg, k)), selected,
+    };
+  }
+
+  /** A zoom (or its end: min and max null) of one chart: that range at the resolution its points allow. */
+  range(agg: RunAggregator, key: string, min: number | null, max: number | null, width: number, request: number): Chart {
+    if (width > 0) this.width = width;
+    const whole = min === null || max === null;
+    const chart = whole ? this.chart(agg, key) : buildChart(key, this.linesOf(agg, key), { maxValues: this.width, range: [Math.min(min, max), Math.max(min, max)], request });
+    chart.request = request;
+    return { type: 'chart', experiments: agg.sortedExperiments().map((e) => e.id), keys: agg.seriesKeys(), chart };
+  }
+
+  /** What changed in `changedIds` since the last init/append: an append of points, and charts sent again whole. */
+  append(agg: RunAggregator, changedIds: readonly string[]): (Append | Chart)[] {
     const points: SeriesPoints[] = [];
+    const whole = new Set<string>();
+    const byKey = new Map<string, { id: string; s: EpochSeries; prev?: SentLine }[]>();
     for (const id of changedIds) {
       const e = agg.experiments.get(id);
       if (!e) continue;
       for (const [key, s] of e.series) {
-        const n = s.length;
-        if (n === 0) continue;
-        const k = `${id}\u0000${key}`;
-        const prev = this.sent.get(k);
-        if (prev && prev.count === n && prev.edits === s.edits) continue;
-        const onlyNewer = prev !== undefined && n > prev.count && prev.edits === s.edits && s.epochs[prev.count - 1] === prev.lastEpoch;
-        const added = prev ? n - prev.count : n;
-        if (onlyNewer && (n <= this.maxPoints || prev.rawSinceSample + added <= this.maxPoints / 2)) {
-          points.push({ experiment: id, key, x: s.epochs.slice(prev.count), y: s.values.slice(prev.count) });
-          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: n > this.maxPoints ? prev.rawSinceSample + added : 0, edits: s.edits });
-        } else {
-          points.push({ experiment: id, key, ...sample(s, this.maxPoints), replace: true });
-          this.sent.set(k, { count: n, lastEpoch: s.epochs[n - 1], rawSinceSample: 0, edits: s.edits });
-        }
+        if (s.length === 0) continue;
+        const sent = this.sent.get(key);
+        const prev = sent?.lines.get(id);
+        if (prev && prev.count === s.length && prev.edits === s.edits) continue;
+        let list = byKey.get(key);
+        if (!list) { list = []; byKey.set(key, list); }
+        list.push({ id, s, prev });
       }
     }
-    if (points.length === 0) return undefined;
-    return { type: 'append', experiments: agg.sortedExperiments().map((e) => e.id), keys: agg.seriesKeys(), points };
+    for (const [key, list] of byKey) {
+      const sent = this.sent.get(key);
+      if (!sent || sent.resolution !== 'raw') { whole.add(key); continue; }
+      // Only newer epochs, and few enough distinct ones: points; anything else: the chart again.
+      const onlyNewer = list.every(({ s, prev }) => prev === undefined
+        ? true
+        : s.length > prev.count && s.edits === prev.edits && s.epochs[prev.count - 1] === prev.lastEpoch);
+      if (!onlyNewer) { whole.add(key); continue; }
+      const epochs = new Set(sent.epochs);
+      for (const { s, prev } of list) for (let i = prev?.count ?? 0; i < s.length; i++) epochs.add(s.epochs[i]);
+      if (epochs.size > this.width) { whole.add(key); continue; }
+      sent.epochs = epochs;
+      for (const { id, s, prev } of list) {
+        const from = prev?.count ?? 0;
+        points.push({ experiment: id, key, x: Float64Array.from(s.epochs.slice(from)), y: Float64Array.from(s.values.slice(from)) });
+        sent.lines.set(id, sentLine(s));
+      }
+    }
+    const out: (Append | Chart)[] = [];
+    const experiments = agg.sortedExperiments().map((e) => e.id);
+    const keys = agg.seriesKeys();
+    if (points.length) out.push({ type: 'append', experiments, keys, points });
+    for (const key of whole) out.push({ type: 'chart', experiments, keys, chart: this.chart(agg, key) });
+    return out;
   }
+}
+
+function sentLine(s: EpochSeries): SentLine {
+  return { count: s.length, lastEpoch: s.epochs[s.length - 1], edits: s.edits };
 }
 
 /** All series at full resolution as CSV (`experiment,key,epoch,value`), optionally only one key. */

@@ -29,7 +29,7 @@ export class PanelHost<In extends { type: string }, Out extends { type: string }
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly handlers: ((m: In) => void)[] = [];
-  private readonly readyHandlers: (() => void)[] = [];
+  private readonly readyHandlers: ((m: Extract<In, { type: 'ready' }>) => void)[] = [];
   dropped = 0;
   disposed = false;
 
@@ -61,13 +61,14 @@ export class PanelHost<In extends { type: string }, Out extends { type: string }
     if (m.type === 'ready') {
       // A reload of the page (e.g. after the panel was hidden) sends ready again: start over with fresh data.
       this.ready = true;
-      for (const h of this.readyHandlers) h();
+      for (const h of this.readyHandlers) h(m as Extract<In, { type: 'ready' }>);
       return;
     }
     for (const h of this.handlers) h(m);
   }
 
-  onReady(h: () => void): void {
+  /** `h` gets the page's `ready` message (a page may say something about itself in it, e.g. its width). */
+  onReady(h: (m: Extract<In, { type: 'ready' }>) => void): void {
     this.readyHandlers.push(h);
   }
 

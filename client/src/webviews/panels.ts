@@ -127,13 +127,14 @@ export class WebviewPanels implements vscode.Disposable {
     const sendInit = () => host.send(feed.init(session.aggregator, source, session.title, session.selection));
     const listener: SessionListener = {
       reset: sendInit,
-      changed: (ids) => { if (!host.isReady) return; const m = feed.append(session.aggregator, ids); if (m) host.send(m); },
+      changed: (ids) => { if (!host.isReady) return; for (const m of feed.append(session.aggregator, ids)) host.send(m); },
       selection: (ids, from) => { if (from !== listener) host.send({ type: 'select', experiments: [...ids] }); },
       status: (text, badLines) => host.send({ type: 'status', text, badLines }),
     };
-    host.onReady(() => { void session.ready.then(sendInit); });
+    host.onReady((m) => { if (m.width) feed.width = m.width; void session.ready.then(sendInit); });
     host.onMessage((m) => {
       switch (m.type) {
+        case 'requestRange': void session.ready.then(() => host.send(feed.range(session.aggregator, m.key, m.min, m.max, m.width, m.request))); break;
         case 'selectExperiments': session.setSelection(m.experiments, listener); break;
         case 'exportCsv': void this.saveFile(join(session.gridSearchDir, m.key ? `${m.key}.csv` : 'metrics.csv'), { CSV: ['csv'] }, () => metricsCsv(session.aggregator, m.key)); break;
         case 'exportPng': void this.saveFile(join(session.gridSearchDir, `${m.key}.png`), { PNG: ['png'] }, () => Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64')); break;

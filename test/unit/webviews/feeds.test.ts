@@ -10,12 +10,18 @@ import { ExperimentsFeed } from '../../../client/src/webviews/experimentsData';
 import { flattenConfig, varyingParams } from '../../../client/src/webviews/experimentRows';
 import { RunSession } from '../../../client/src/webviews/runSession';
 import { isExperimentsToWebview } from '../../../shared/webview-protocol/experiments';
-import { isMetricsToWebview } from '../../../shared/webview-protocol/metrics';
+import { isMetricsToWebview, type ChartData } from '../../../shared/webview-protocol/metrics';
 
 const result = (experimentId: string, epoch: number, score: number, tag = 'F1'): NormalizedEvent =>
   ({ type: 'evaluation_result', experimentId, ts: 1, epoch, scores: [{ split: 'val', tag, kind: 'metric', score }] });
 
-test('metrics feed: init sends every series, append sends only newer points, a middle epoch replaces the series', () => {
+const row = (c: ChartData, experiment: string) => {
+  const r = c.experiments.indexOf(experiment);
+  return Array.from(c.y.subarray(r * c.x.length, (r + 1) * c.x.length));
+};
+const only = <T>(xs: T[]): T => { assert.equal(xs.length, 1, JSON.stringify(xs)); return xs[0]; };
+
+test('metrics feed: init sends one chart per key in typed arrays; append sends only newer points; a middle epoch sends the chart again', () => {
   const agg = new RunAggregator();
   agg.apply(result('1', 0, 0.5));
   agg.apply(result('1', 1, 0.6));
@@ -25,52 +31,83 @@ test('metrics feed: init sends every series, append sends only newer points, a m
   assert.ok(isMetricsToWebview(init));
   assert.deepEqual(init.experiments, ['0', '1']);
   assert.deepEqual(init.keys, ['val_F1']);
-  assert.deepEqual(init.series.map((s) => [s.experiment, s.x, s.y]), [['0', [0], [0.4]], ['1', [0, 1], [0.5, 0.6]]]);
-  assert.equal(feed.append(agg, ['0', '1']), undefined, 'nothing new');
+  const c = only(init.charts);
+  assert.equal(c.resolution, 'raw');
+  assert.deepEqual(Array.from(c.x), [0, 1]);
+  assert.deepEqual(row(c, '0'), [0.4, NaN]);
+  assert.deepEqual(row(c, '1'), [0.5, 0.6]);
+  assert.deepEqual(feed.append(agg, ['0', '1']), [], 'nothing new');
   agg.apply(result('1', 2, 0.7));
   agg.apply(result('1', 3, 0.8));
-  const a = feed.append(agg, agg.takeChanged());
-  assert.deepEqual(a?.points, [{ experiment: '1', key: 'val_F1', x: [2, 3], y: [0.7, 0.8] }]);
+  const a = only(feed.append(agg, agg.takeChanged()));
+  assert.ok(isMetricsToWebview(a));
+  assert.equal(a.type, 'append');
+  if (a.type !== 'append') return;
+  assert.deepEqual(a.points, [{ experiment: '1', key: 'val_F1', x: new Float64Array([2, 3]), y: new Float64Array([0.7, 0.8]) }]);
   agg.apply(result('0', 2, 0.3));
-  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [2], y: [0.3] }]);
+  const b = only(feed.append(agg, agg.takeChanged()));
+  assert.deepEqual(b.type === 'append' && b.points, [{ experiment: '0', key: 'val_F1', x: new Float64Array([2]), y: new Float64Array([0.3]) }]);
   agg.apply(result('0', 1, 0.35)); // arrives late: before epoch 2, which the panel already has
-  const b = feed.append(agg, agg.takeChanged());
-  assert.deepEqual(b?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1, 2], y: [0.4, 0.35, 0.3], replace: true }]);
+  const d = only(feed.append(agg, agg.takeChanged()));
+  assert.equal(d.type, 'chart');
+  if (d.type !== 'chart') return;
+  assert.deepEqual(row(d.chart, '0'), [0.4, 0.35, 0.3, NaN]);
+  assert.equal(d.chart.request, 0);
 });
 
-test('metrics feed: a re-evaluated epoch (warm start) replaces the series although its length is unchanged', () => {
+test('metrics feed: a re-evaluated epoch (warm start) sends the chart again although the length is unchanged', () => {
   const agg = new RunAggregator();
   agg.apply(result('0', 0, 0.4));
   agg.apply(result('0', 1, 0.5));
   const feed = new MetricsFeed();
   feed.init(agg, '/s', 'gs', []);
   agg.apply(result('0', 1, 0.55));
-  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1], y: [0.4, 0.55], replace: true }]);
-  assert.equal(feed.append(agg, ['0']), undefined, 'sent once');
-  // A replaced value followed by a new epoch in the same batch: one replacement, not an append on stale data.
+  const m = only(feed.append(agg, agg.takeChanged()));
+  assert.deepEqual(m.type === 'chart' && row(m.chart, '0'), [0.4, 0.55]);
+  assert.deepEqual(feed.append(agg, ['0']), [], 'sent once');
+  // A replaced value followed by a new epoch in the same batch: the chart again, not an append on stale data.
   agg.apply(result('0', 0, 0.45));
   agg.apply(result('0', 2, 0.6));
-  assert.deepEqual(feed.append(agg, agg.takeChanged())?.points, [{ experiment: '0', key: 'val_F1', x: [0, 1, 2], y: [0.45, 0.55, 0.6], replace: true }]);
+  const n = only(feed.append(agg, agg.takeChanged()));
+  assert.deepEqual(n.type === 'chart' && row(n.chart, '0'), [0.45, 0.55, 0.6]);
 });
 
-test('metrics feed: long series are sent downsampled, and re-sampled once raw points pile up', () => {
+test('metrics feed: a chart past the page\'s width goes min/max per shared bucket, live changes resend it, zooms get their range', () => {
   const agg = new RunAggregator();
   for (let e = 0; e < 5000; e++) agg.apply(result('0', e, e === 2500 ? 100 : Math.sin(e / 50)));
   const feed = new MetricsFeed(200);
   const init = feed.init(agg, '/s', 'gs', []);
-  const s = init.series[0];
-  assert.equal(s.total, 5000);
-  assert.ok(s.x.length <= 202, `${s.x.length} points`);
-  assert.ok(s.y.includes(100), 'the spike survives');
+  const c = only(init.charts);
+  assert.equal(c.resolution, 'minmax');
+  assert.equal(c.x.length, 200);
+  assert.deepEqual(c.totals, [5000]);
+  assert.ok(row(c, '0').includes(100), 'the spike survives');
   for (let e = 5000; e < 5050; e++) agg.apply(result('0', e, 0));
-  const small = feed.append(agg, agg.takeChanged());
-  assert.equal(small?.points[0].x.length, 50);
-  assert.equal(small?.points[0].replace, undefined);
-  for (let e = 5050; e < 5200; e++) agg.apply(result('0', e, 0));
-  const big = feed.append(agg, agg.takeChanged());
-  assert.equal(big?.points[0].replace, true);
-  assert.ok((big?.points[0].x.length ?? 0) <= 202);
-  assert.equal(big?.points[0].x.at(-1), 5199);
+  const live = only(feed.append(agg, agg.takeChanged()));
+  assert.equal(live.type, 'chart');
+  assert.equal(live.type === 'chart' && live.chart.x.at(-1), 5049);
+  // The page zooms on epochs 1000..1100: every point of that range.
+  const zoom = feed.range(agg, 'val_F1', 1000, 1100, 200, 3);
+  assert.ok(isMetricsToWebview(zoom));
+  assert.equal(zoom.chart.resolution, 'raw');
+  assert.equal(zoom.chart.request, 3);
+  assert.deepEqual(zoom.chart.range, [1000, 1100]);
+  assert.deepEqual(zoom.chart.totals, [101]);
+  assert.equal(zoom.chart.x.length, 103);
+  // Back to the whole range, at another width.
+  const all = feed.range(agg, 'val_F1', null, null, 400, 4);
+  assert.equal(all.chart.range, null);
+  assert.equal(all.chart.x.length, 400);
+  // A raw chart whose epochs outgrow the width is sent again whole, bucketed.
+  const small = new RunAggregator();
+  for (let e = 0; e < 150; e++) small.apply(result('0', e, e));
+  const f2 = new MetricsFeed(200);
+  assert.equal(only(f2.init(small, '/s', 'gs', []).charts).resolution, 'raw');
+  for (let e = 150; e < 190; e++) small.apply(result('0', e, e));
+  assert.equal(only(f2.append(small, small.takeChanged())).type, 'append');
+  for (let e = 190; e < 260; e++) small.apply(result('0', e, e));
+  const grown = only(f2.append(small, small.takeChanged()));
+  assert.equal(grown.type === 'chart' && grown.chart.resolution, 'minmax');
 });
 
 test('metrics CSV has every point at full resolution', () => {
@@ -116,7 +153,8 @@ test('run session over a generated storage: table rows, then live lines arrive a
     while (!changes.some((c) => c.includes('0')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(changes.some((c) => c.includes('0')), 'the change arrived');
     const append = metrics.append(session.aggregator, ['0']);
-    assert.deepEqual(append?.points.find((p) => p.key === 'val_F1_SCORE_macro'), { experiment: '0', key: 'val_F1_SCORE_macro', x: [99], y: [0.123] });
+    const epoch99 = append.flatMap((m) => (m.type === 'append' ? m.points : [])).find((p) => p.key === 'val_F1_SCORE_macro');
+    assert.deepEqual(epoch99, { experiment: '0', key: 'val_F1_SCORE_macro', x: new Float64Array([99]), y: new Float64Array([0.123]) });
     assert.equal(feed.update(session.aggregator, ['0'])?.rows[0].scores.val_F1_SCORE_macro, 0.123);
     assert.equal(resets, 0);
     session.dispose();

@@ -20,17 +20,27 @@ test('metrics: messages from the webview are validated field by field', () => {
   ]) assert.equal(isMetricsFromWebview(bad), false, JSON.stringify(bad));
 });
 
-test('metrics: messages to the webview are validated, including series shapes', () => {
-  const init = { type: 'init', source: 's', title: 't', keys: ['k'], experiments: ['0'], selected: [], series: [{ experiment: '0', key: 'k', x: [0, 1], y: [1, 2], total: 2 }] };
+test('metrics: messages to the webview are validated, including typed-array chart shapes', () => {
+  const F = (xs: number[]) => new Float64Array(xs);
+  const chart = { key: 'k', experiments: ['0'], x: F([0, 1]), y: F([1, 2]), totals: [2], resolution: 'raw', range: null, request: 0 };
+  const init = { type: 'init', source: 's', title: 't', keys: ['k'], experiments: ['0'], selected: [], charts: [chart] };
   assert.ok(isMetricsToWebview(init));
-  assert.ok(isMetricsToWebview({ type: 'append', experiments: ['0'], keys: ['k'], points: [{ experiment: '0', key: 'k', x: [2], y: [3], replace: true }] }));
+  assert.ok(isMetricsToWebview({ type: 'chart', experiments: ['0'], keys: ['k'], chart: { ...chart, resolution: 'minmax', range: [0, 1], request: 3 } }));
+  assert.ok(isMetricsToWebview({ type: 'append', experiments: ['0'], keys: ['k'], points: [{ experiment: '0', key: 'k', x: F([2]), y: F([3]), replace: true }] }));
   assert.ok(isMetricsToWebview({ type: 'select', experiments: [] }));
   assert.ok(isMetricsToWebview({ type: 'status', text: 'x', badLines: 0 }));
-  assert.equal(isMetricsToWebview({ ...init, series: [{ experiment: '0', key: 'k', x: [0, 1], y: [1], total: 2 }] }), false, 'x/y lengths differ');
-  assert.equal(isMetricsToWebview({ ...init, series: [{ experiment: '0', key: 'k', x: [0], y: [NaN], total: 1 }] }), false, 'NaN');
-  assert.equal(isMetricsToWebview({ ...init, series: [{ experiment: 0, key: 'k', x: [], y: [], total: 0 }] }), false, 'numeric id');
-  assert.equal(isMetricsToWebview({ type: 'append', experiments: ['0'], keys: ['k'], points: [{ experiment: '0', key: 'k', x: [2], y: [3], replace: 1 }] }), false);
+  assert.equal(isMetricsToWebview({ ...init, charts: [{ ...chart, y: F([1]) }] }), false, 'y is not experiments × x');
+  assert.equal(isMetricsToWebview({ ...init, charts: [{ ...chart, x: [0, 1], y: [1, 2] }] }), false, 'JSON arrays, not typed arrays');
+  assert.equal(isMetricsToWebview({ ...init, charts: [{ ...chart, experiments: [0] }] }), false, 'numeric id');
+  assert.equal(isMetricsToWebview({ type: 'append', experiments: ['0'], keys: ['k'], points: [{ experiment: '0', key: 'k', x: F([2]), y: F([3]), replace: 1 }] }), false);
+  assert.equal(isMetricsToWebview({ type: 'append', experiments: ['0'], keys: ['k'], points: [{ experiment: '0', key: 'k', x: F([2, 3]), y: F([3]) }] }), false, 'lengths differ');
   assert.equal(isMetricsToWebview({ type: 'init' }), false);
+  assert.ok(isMetricsFromWebview({ type: 'ready', width: 540 }));
+  assert.ok(isMetricsFromWebview({ type: 'ready' }));
+  assert.ok(isMetricsFromWebview({ type: 'requestRange', key: 'k', min: 10, max: 20, width: 540, request: 1 }));
+  assert.ok(isMetricsFromWebview({ type: 'requestRange', key: 'k', min: null, max: null, width: 540, request: 2 }));
+  assert.equal(isMetricsFromWebview({ type: 'requestRange', key: 'k', min: 10, max: 20, width: 0, request: 1 }), false, 'no width');
+  assert.equal(isMetricsFromWebview({ type: 'requestRange', key: 'k', min: '10', max: 20, width: 540, request: 1 }), false);
 });
 
 test('experiments: rows, statuses and messages both ways', () => {
