@@ -69,6 +69,9 @@ export class KubernetesBackend implements Backend {
   /** Elements to stop as soon as their pod appears (stopped while waiting for a slot). */
   private readonly stopOnStart = new Set<string>();
   private readonly jobCache = new Map<string, { at: number; job: V1Job | undefined }>();
+  /** Sweep elements this window follows (`job#index`), and those whose end it recorded (collected). */
+  private readonly followed = new Set<string>();
+  private readonly collected = new Set<string>();
   private readonly offWatch: () => void;
 
   constructor(settings: Record<string, unknown> & { name: string }, env: Partial<BackendEnvironment> = {}, opts: KubernetesOptions = {}) {
@@ -294,6 +297,7 @@ export class KubernetesBackend implements Backend {
   private jobOf(target: RunTarget): { job: string; index: number | undefined } {
     const t = target as KubeTarget;
     if (!t.job) throw new TargetError('The run has no Job yet.', 'not-found');
+    if (t.index !== undefined) this.followed.add(`${t.job}#${t.index}`);
     return { job: t.job, index: t.index };
   }
 
@@ -519,7 +523,9 @@ export class KubernetesBackend implements Backend {
       await this.api().deleteJob(t.job, 'Background').catch(() => undefined);
       return {};
     }
-    // An element: the Job goes with its last element, unless an element failed on its own.
+    // An element: the Job goes with its last element, unless an element failed on its own. "Last" is the last
+    // this window follows to its end (another element's follower may still be reading its pod's log).
+    this.collected.add(`${t.job}#${t.index}`);
     if (ownFailure(t.job, t.index)) reporter.info(keep);
     const job = await this.readJob(t.job, true).catch(() => undefined);
     const completions = job?.spec?.completions ?? 0;
@@ -528,7 +534,9 @@ export class KubernetesBackend implements Backend {
     for (let k = 0; k < completions; k++) {
       const pods = this.watch.podsOf(t.job, k);
       const last = pods[pods.length - 1];
-      const stopped = this.stopped.has(`${t.job}#${k}`);
+      const key = `${t.job}#${k}`;
+      if (this.followed.has(key) && !this.collected.has(key)) { allDone = false; continue; }
+      const stopped = this.stopped.has(key);
       if (!last || (!terminated(last.pod) && last.deletedAt === undefined)) { if (!stopped) allDone = false; continue; }
       if (last.pod.status?.phase === 'Failed' && !stopped) failed = true;
     }
