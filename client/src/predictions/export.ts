@@ -196,10 +196,13 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
       if (csv) await csv.close();
     }
   } else if (opts.format === 'imagefolder') {
-    const made = new Set<string>();
+    // One mkdir per folder, awaited by every copy into it (copies run a few at a time).
+    const made = new Map<string, Promise<unknown>>();
     await copyAll(present, opts, async (it) => {
       const dir = join(opts.outDir, it.part, it.label!);
-      if (!made.has(dir)) { made.add(dir); await mkdir(dir, { recursive: true }); }
+      let m = made.get(dir);
+      if (!m) { m = mkdir(dir, { recursive: true }); made.set(dir, m); }
+      await m;
       await copyFile(source(it), join(dir, flatName(it.p.path)));
       count(it.part, [it.label!]);
       tick(it.p.path);
