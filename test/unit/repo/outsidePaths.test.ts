@@ -29,10 +29,10 @@ const CONTAINER = [/^\/mlcube_io(\d+|N)?(\/|$)/, /^\/(workspace|mlcube_project|h
 const HOST_LAYOUT_EXACT = ['/home', '/Users', '/boot', '/lib32'];
 /** The accounts of the remote test host (test/env/setup-remote.sh makes them; the remote tier and its benchmark use them). */
 const REMOTE_TEST_HOST = ['/home/cubelab-remote', '/home/cubelab-pw'];
-/** Placeholders in messages and docs (`/...`), and path-traversal attempts the endpoint tests send. */
-const PLACEHOLDERS = [/^\/\.\.\.?(\/|$)/];
-/** URL paths (the endpoint's REST routes, socket.io, the registry API, webview resources). */
-const URL_ROUTES = ['/socket.io', '/grid_searches', '/checkpoint_list', '/checkpoints', '/system-info', '/favicon.ico', '/v2', '/bench', '/model-card', '/experiment_config', '/webviews'];
+/** Placeholders in messages and docs (`/...`), path-traversal attempts the endpoint tests send, X.509 subjects (`openssl -subj /CN=…`). */
+const PLACEHOLDERS = [/^\/\.\.\.?(\/|$)/, /^\/CN$/];
+/** URL paths (the endpoint's REST routes, socket.io, the registry API, webview resources, the Kubernetes API). */
+const URL_ROUTES = ['/socket.io', '/grid_searches', '/checkpoint_list', '/checkpoints', '/system-info', '/favicon.ico', '/v2', '/bench', '/model-card', '/experiment_config', '/webviews', '/api', '/apis', '/version'];
 /**
  * Roots of the virtual file systems the pure language-service tests use (their paths are never read from
  * disk, or are read through a fake): each must not exist here.
