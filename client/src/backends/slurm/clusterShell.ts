@@ -55,11 +55,14 @@ export class LocalShell implements ClusterShell {
   async writeFiles(dir: string, files: TarFile[]): Promise<void> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
+    const made = new Set<string>([dir]);
+    // Owner-only modes (the scripts' 0700, the secrets' 0600) survive any usual umask: no chmod per file.
     for (const f of files) {
       const path = join(dir, f.path);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const parent = dirname(path);
+      if (!made.has(parent)) { mkdirSync(parent, { recursive: true, mode: 0o700 }); made.add(parent); }
       writeFileSync(path, f.data, { mode: f.mode });
-      chmodSync(path, f.mode);
+      if (f.mode & 0o077) chmodSync(path, f.mode);
     }
   }
 
