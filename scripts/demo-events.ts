@@ -1,7 +1,7 @@
 // Writes the demo workspace's MLgym event storage (examples/mlgym-demo/event_storage/) with the generator
 // the tests and the benchmark use: 6 experiments of 10 epochs, one failing, checkpoints at epochs 3, 6, 9.
 // Run by `npm start` when the folder is missing: `node --import tsx scripts/demo-events.ts <target>`.
-import { writeEventStorage } from '../client/src/events/generate';
+import { writeEventStorage } from '../test/helpers/eventGenerator';
 
 const target = process.argv[2];
 if (!target) {

@@ -1,4 +1,4 @@
-// Command-line front of the MLgym event-storage generator (client/src/events/generate.ts), for the benchmark
+// Command-line front of the MLgym event-storage generator (test/helpers/eventGenerator.ts), for the benchmark
 // and for making demo data by hand. Needs the tsx loader:
 //   node --import tsx bench/lib/eventGenerator.mjs generate <root> [--events N] [--experiments N] [--epochs N]
 //        [--format head|legacy2022] [--style python|compact] [--process-count N] [--seed N]
@@ -11,7 +11,7 @@
 // and prints {events, seconds} when done. The events continue one deterministic run: `--prefill N` first writes
 // its next N events at once (a run already under way), `--skip N` starts N events into it.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { formatEvent, formatGeneratedEvent, generateEvents, writeEventStorage, writeReplicatedLog } from '../../client/src/events/generate.ts';
+import { formatEvent, formatGeneratedEvent, generateEvents, writeEventStorage, writeReplicatedLog } from '../../test/helpers/eventGenerator.ts';
 
 export { formatEvent, formatGeneratedEvent, generateEvents, writeEventStorage, writeReplicatedLog };
 

@@ -12,7 +12,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { tempDir } from './helpers/codeServer';
 import { runCommand, screenshot } from './helpers/workbench';
 import { codeServerSuite, withEvidence, type Session } from './helpers/suite';
-import { writeEventStorage } from '../../client/src/events/generate';
+import { writeEventStorage } from '../helpers/eventGenerator';
 
 const GRID_SEARCH = '2024-02-14--22-15-46';
 const EXPERIMENTS = 6;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePythonJson, pythonFloatRepr, pythonJsonDumps } from '../../client/src/endpoint/pythonJson';
+import { parsePythonJson, pythonFloatRepr, pythonJsonDumps } from '../../shared/python-json';
 import { GS, PYTHON, runPython, startTestEndpoint } from './helpers';
 
 /** json.dumps(json.loads(line)) per line, by Debian's python3. */

@@ -8,7 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RawEvent, SystemInfo, WireFormat } from './types';
+import type { RawEvent, SystemInfo, WireFormat } from '../../client/src/events/types';
 
 export interface GeneratorOptions {
   gridSearchId?: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { writeEventStorage } from '../../client/src/events/generate';
+import { writeEventStorage } from '../helpers/eventGenerator';
 import { loadModelCard } from '../../client/src/modelcard/load';
 import type { ModelCardData } from '../../shared/webview-protocol/modelCard';
 import { openWebview, startHarness, type WebviewHarness, type WebviewPage } from './harness';

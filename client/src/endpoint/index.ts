@@ -7,5 +7,5 @@ export { startEndpoint, isLocalRequest, type EndpointHandle, type EndpointOption
 export { DEFAULT_ALLOWED_ORIGINS, normalizeOrigin, OriginPolicy } from './origins';
 export { RoomLogs, STORED_EVENT_TYPES, type WireEvent } from './roomLogs';
 export { storagePath, isPlainName, UnsafePathError } from './safePath';
-export { pythonJsonDumps } from './pythonJson';
+export { pythonJsonDumps } from '../../../shared/python-json';
 export type { ProtocolStats } from './socketProtocol';

@@ -15,7 +15,7 @@ import { promises as fsp } from 'node:fs';
 import { loadModelCard } from '../modelcard/load';
 import { readExperimentFolder } from '../events/storage';
 import type { KeyValue, ModelCardData, PipelineGraph } from '../../../shared/webview-protocol/modelCard';
-import { pythonJsonDumps } from './pythonJson';
+import { pythonJsonDumps } from '../../../shared/python-json';
 import { storagePath } from './safePath';
 
 type Json = Record<string, unknown>;

@@ -8,7 +8,7 @@ import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, 
 import { createInterface } from 'node:readline';
 import { LOG_FILE } from '../events/storage';
 import { parseLine } from '../events/lineScan';
-import { pythonJsonDumps } from './pythonJson';
+import { pythonJsonDumps } from '../../../shared/python-json';
 import { storagePath } from './safePath';
 
 /** The event types MLboard stores (docs/mlgym.md §3.2); others are dropped. */

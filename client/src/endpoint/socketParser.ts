@@ -8,7 +8,7 @@
  * endpoint tier's socket tests fail if a socket.io-parser release changes that.
  */
 import { Decoder, Encoder } from 'socket.io-parser';
-import { parsePythonJson } from './pythonJson';
+import { parsePythonJson } from '../../../shared/python-json';
 
 class PythonJsonDecoder extends Decoder {}
 

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, openSync, readFileSync, statSync, truncateS
 import { join } from 'node:path';
 import { RunAggregator } from '../../../client/src/events/aggregate';
 import { EventIndexStore, HEAD_HASH_BYTES, decodeIndex, openFromIndex, saveToIndex } from '../../../client/src/events/eventIndex';
-import { writeEventStorage } from '../../../client/src/events/generate';
+import { writeEventStorage } from '../../helpers/eventGenerator';
 import { EventLogReader } from '../../../client/src/events/reader';
 import { RunSession } from '../../../client/src/webviews/runSession';
 import { lines, resultEvent, statusEvent, tempDir } from './helpers';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeEventStorage } from '../../../client/src/events/generate';
+import { writeEventStorage } from '../../helpers/eventGenerator';
 import {
   DEFAULT_STORAGE_GLOBS, ExperimentsModel, findLogsUnder, isInside, runOutputDirs, type FoundLog,
 } from '../../../client/src/experiments/model';

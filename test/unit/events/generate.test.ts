@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { formatEvent, formatGeneratedEvent, generateEvents, toJson, writeEventStorage } from '../../../client/src/events/generate';
+import { formatEvent, formatGeneratedEvent, generateEvents, toJson, writeEventStorage } from '../../helpers/eventGenerator';
 import type { RawEvent } from '../../../client/src/events/types';
 import { tempDir } from './helpers';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunAggregator } from '../../../client/src/events/aggregate';
-import { formatEvent } from '../../../client/src/events/generate';
+import { formatEvent } from '../../helpers/eventGenerator';
 import type { RawEvent, WireFormat } from '../../../client/src/events/types';
 
 export function tempDir(t: { after(fn: () => void): void }, prefix = 'cubelab-events-'): string {

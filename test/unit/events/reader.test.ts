@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunAggregator } from '../../../client/src/events/aggregate';
-import { generateEvents, writeEventStorage, type WriteOptions } from '../../../client/src/events/generate';
+import { generateEvents, writeEventStorage, type WriteOptions } from '../../helpers/eventGenerator';
 import { EventLogReader } from '../../../client/src/events/reader';
 import { dump, lines, resultEvent, statusEvent, tempDir } from './helpers';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatEvent, formatGeneratedEvent, generateEvents } from '../../../client/src/events/generate';
+import { formatEvent, formatGeneratedEvent, generateEvents } from '../../helpers/eventGenerator';
 import { parseLine } from '../../../client/src/events/lineScan';
 import { normalize } from '../../../client/src/events/normalize';
 import { scanEvaluationResult } from '../../../client/src/events/resultScan';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeEventStorage, systemInfo, toJson } from '../../../client/src/events/generate';
+import { writeEventStorage, systemInfo, toJson } from '../../helpers/eventGenerator';
 import { listCheckpoints, listGridSearches, readExperimentFolder, readExperiments, experimentDir } from '../../../client/src/events/storage';
 import { tempDir } from './helpers';
 import { corpusFile, corpusFiles } from '../../helpers/corpus';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatEvent, toJson, writeEventStorage } from '../../../client/src/events/generate';
+import { formatEvent, toJson, writeEventStorage } from '../../helpers/eventGenerator';
 import { RunAggregator } from '../../../client/src/events/aggregate';
 import { EventLogReader } from '../../../client/src/events/reader';
 import type { RawEvent } from '../../../client/src/events/types';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { writeEventStorage } from '../../../client/src/events/generate';
+import { writeEventStorage } from '../../helpers/eventGenerator';
 import { buildModelCard } from '../../../client/src/modelcard/card';
 import { modelCardHtml, modelCardJson } from '../../../client/src/modelcard/exportHtml';
 import { loadModelCard } from '../../../client/src/modelcard/load';

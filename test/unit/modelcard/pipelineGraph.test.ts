@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { experimentConfig } from '../../../client/src/events/generate';
+import { experimentConfig } from '../../helpers/eventGenerator';
 import { buildPipelineGraph } from '../../../client/src/modelcard/pipelineGraph';
 import { corpusEvent } from './helpers';
 

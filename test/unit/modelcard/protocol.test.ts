@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeEventStorage } from '../../../client/src/events/generate';
+import { writeEventStorage } from '../../helpers/eventGenerator';
 import { loadModelCard } from '../../../client/src/modelcard/load';
 import {
   MODEL_CARD_VIEW_TYPE, isModelCardData, isModelCardFromWebview, isModelCardToWebview, isModelCardViewState,

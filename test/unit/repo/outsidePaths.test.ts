@@ -24,15 +24,17 @@ const TEMP = ['/tmp', tmpdir()];
  * Paths inside containers: MLCube's mount points, images' own folders, the container side of `-v a:b` flags,
  * and the root user's home as manifests and container flags name it (`${oc.env:HOME,/root}`, `:/root/.ssh`).
  */
-const CONTAINER = [/^\/mlcube_io(\d+|N)?(\/|$)/, /^\/(workspace|mlcube_project|host|blob|secret\.txt|y|d|root)(\/|$)/];
+const CONTAINER = [/^\/mlcube_io(\d+|N)?(\/|$)/, /^\/(workspace|mlcube_project|host|blob|secret\.txt|y|d|root|mlcube|mlcommons|app|built\.txt)(\/|$)/];
 /** Host folders the host-access check (shared/docker/hostGrants.ts) names: looked for in plans, never read. */
 const HOST_LAYOUT_EXACT = ['/home', '/Users', '/boot', '/lib32'];
 /** The accounts of the remote test host (test/env/setup-remote.sh makes them; the remote tier and its benchmark use them). */
 const REMOTE_TEST_HOST = ['/home/cubelab-remote', '/home/cubelab-pw'];
-/** Placeholders in messages and docs (`/...`), path-traversal attempts the endpoint tests send, X.509 subjects (`openssl -subj /CN=…`). */
-const PLACEHOLDERS = [/^\/\.\.\.?(\/|$)/, /^\/CN$/];
+/** Placeholders in messages and docs (`/...`), path-traversal attempts the endpoint tests send, X.509 subjects (`openssl -subj /CN=…`), JSON pointers in schema messages (`/cmd`). */
+const PLACEHOLDERS = [/^\/\.\.\.?(\/|$)/, /^\/CN$/, /^\/cmd$/];
 /** URL paths (the endpoint's REST routes, socket.io, the registry API, webview resources, the Kubernetes API). */
-const URL_ROUTES = ['/socket.io', '/grid_searches', '/checkpoint_list', '/checkpoints', '/system-info', '/favicon.ico', '/v2', '/bench', '/model-card', '/experiment_config', '/webviews', '/api', '/apis', '/version'];
+const URL_ROUTES = ['/socket.io', '/grid_searches', '/checkpoint_list', '/checkpoints', '/system-info', '/favicon.ico', '/v2', '/bench', '/model-card', '/experiment_config', '/webviews', '/api', '/apis', '/version',
+  // The MedPerf records and files the registry tier's own HTTP server serves.
+  '/older', '/newer', '/t', '/wrongid', '/nohash', '/mlcubes'];
 /**
  * Roots of the virtual file systems the pure language-service tests use (their paths are never read from
  * disk, or are read through a fake): each must not exist here.
@@ -41,7 +43,7 @@ export const VIRTUAL_ROOTS = [
   '/w', '/cube', '/s', '/g', '/c', '/a', '/r', '/x', '/ws', '/root-ws', '/proj', '/project', '/cubes', '/stored', '/runs',
   '/nowhere', '/nonexistent', '/elsewhere', '/other', '/abs', '/fuzz', '/es', '/corpus', '/corpus-repos', '/home/tester',
   '/data', '/datasets', '/image', '/install', '/out', '/tasks', '/Candidate', '/c.txt', '/task.sh', '/build_strategy', '/.test', '/.exec',
-  '/home/u', '/home/user', '/scratch', '/on', '/nowhere.sock', '/.cubelab',
+  '/home/u', '/home/user', '/scratch', '/on', '/nowhere.sock', '/.cubelab', '/shared', '/cluster', '/sel', '/staged', '/abs.png',
 ];
 
 const under = (p: string, root: string): boolean => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);

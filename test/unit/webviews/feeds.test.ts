@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunAggregator, EventLogReader, type NormalizedEvent } from '../../../client/src/events/index';
-import { writeEventStorage } from '../../../client/src/events/generate';
+import { writeEventStorage } from '../../helpers/eventGenerator';
 import { MetricsFeed, metricsCsv } from '../../../client/src/webviews/metricsData';
 import { ExperimentsFeed } from '../../../client/src/webviews/experimentsData';
 import { flattenConfig, varyingParams } from '../../../client/src/webviews/experimentRows';
