@@ -14,6 +14,18 @@
  *   parsePythonJson keeps it, as a PythonNumber, where the JavaScript number would not tell.
  */
 
+/**
+ * A value that knows its own Python JSON text (PythonNumber here; the server's PyFloat for whole floats read from
+ * MLExchange entries): json.dumps writes `pythonJson()` as it is.
+ */
+export interface PythonJsonText {
+  pythonJson(): string;
+}
+
+function hasPythonJson(v: object): v is PythonJsonText {
+  return typeof (v as Partial<PythonJsonText>).pythonJson === 'function';
+}
+
 /** A number whose Python text a JavaScript number cannot carry: a whole float (`1.0`, `1e+16`, `-0.0`) or an int past 2**53. */
 export class PythonNumber {
   constructor(
@@ -21,6 +33,10 @@ export class PythonNumber {
     readonly text: string,
     readonly value: number,
   ) {}
+
+  pythonJson(): string {
+    return this.text;
+  }
 
   /** JSON.stringify (socket.io's encoder, REST responses) sends the nearest JavaScript number. */
   toJSON(): number {
@@ -57,12 +73,41 @@ function dumpNumber(n: number): string {
 }
 
 function dumpString(s: string): string {
+  // Plain printable ASCII (nearly every key and value) is quoted as it is.
+  let plain = true;
+  for (let i = 0; i < s.length && plain; i++) {
+    const c = s.charCodeAt(i);
+    plain = c >= 32 && c < 127 && c !== 34 && c !== 92;
+  }
+  if (plain) return `"${s}"`;
   // JSON.stringify escapes quotes and control characters; ensure_ascii also escapes everything non-ASCII.
   // (Its escaping of lone surrogates as \udxxx is what Python writes for them too.)
   return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function pythonJsonDumps(value: unknown): string {
+/** A JavaScript string as Python's json.dumps quotes it (ensure_ascii). */
+export const pythonJsonString = dumpString;
+
+/**
+ * Python's `json.dumps(value)` (separators `", "` and `": "`, ensure_ascii, allow_nan), or with `indent` as
+ * `json.dumps(value, indent=n)` writes it (separators `","` and `": "`, one item per line). The one writer of
+ * Python's JSON in CubeLab: the endpoint's event log, MLExchange and MedPerf interop, the tests' event generator.
+ * Properties whose value is `undefined` are left out, as JSON.stringify does.
+ */
+export function pythonJsonDumps(value: unknown, indent?: number): string {
+  if (indent === undefined) return dumpFlat(value);
+  const walk = (v: unknown, depth: number): string => {
+    if (v === null || typeof v !== 'object' || hasPythonJson(v)) return dumpFlat(v);
+    const inner = `\n${' '.repeat(indent * (depth + 1))}`;
+    const outer = `\n${' '.repeat(indent * depth)}`;
+    if (Array.isArray(v)) return v.length ? `[${v.map((e) => `${inner}${walk(e, depth + 1)}`).join(',')}${outer}]` : '[]';
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, e]) => e !== undefined);
+    return entries.length ? `{${entries.map(([k, e]) => `${inner}${dumpString(k)}: ${walk(e, depth + 1)}`).join(',')}${outer}}` : '{}';
+  };
+  return walk(value, 0);
+}
+
+function dumpFlat(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -71,13 +116,22 @@ export function pythonJsonDumps(value: unknown): string {
       return dumpNumber(value);
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'object':
-      if (value instanceof PythonNumber) return value.text;
-      if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
-      return `{${Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => `${dumpString(k)}: ${pythonJsonDumps(v)}`)
-        .join(', ')}}`;
+    case 'object': {
+      if (hasPythonJson(value)) return value.pythonJson();
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + dumpFlat(value[i]);
+        return `${out}]`;
+      }
+      let out = '{';
+      let first = true;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined) continue;
+        out += `${first ? '' : ', '}${dumpString(k)}: ${dumpFlat(v)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
     default:
       return 'null';
   }

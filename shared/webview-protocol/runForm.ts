@@ -120,43 +120,44 @@ const sameValue = (a: FormValue, b: FormValue): boolean => a === b || (typeof a 
  * message per field key that is wrong; unknown keys are errors too (nothing unasked is written).
  */
 export function checkFormValues(fields: readonly FormField[], values: Record<string, unknown>): Record<string, string> {
-  const errors: Record<string, string> = {};
+  // A map, then own properties whatever the key (`__proto__` included): no message is lost to the prototype.
+  const errors = new Map<string, string>();
   const byKey = new Map(fields.map((f) => [f.key, f]));
-  for (const k of Object.keys(values)) if (!byKey.has(k)) errors[k] = `"${k}" is not a field of this form.`;
+  for (const k of Object.keys(values)) if (!byKey.has(k)) errors.set(k, `"${k}" is not a field of this form.`);
   for (const f of fields) {
-    const v = values[f.key];
+    const v = Object.prototype.hasOwnProperty.call(values, f.key) ? values[f.key] : undefined;
     if (v === undefined || v === '') {
-      if (f.required && !(f.widget === 'text' && v === '' && !f.minLength)) errors[f.key] = `${f.label} is required.`;
+      if (f.required && !(f.widget === 'text' && v === '' && !f.minLength)) errors.set(f.key, `${f.label} is required.`);
       continue;
     }
     switch (f.widget) {
       case 'number':
       case 'slider': {
-        if (typeof v !== 'number' || !Number.isFinite(v)) { errors[f.key] = `${f.label} must be a number.`; break; }
-        if (f.integer && !Number.isInteger(v)) { errors[f.key] = `${f.label} must be a whole number.`; break; }
-        if (f.min !== undefined && v < f.min) { errors[f.key] = `${f.label} must be at least ${f.min}.`; break; }
-        if (f.max !== undefined && v > f.max) { errors[f.key] = `${f.label} must be at most ${f.max}.`; break; }
+        if (typeof v !== 'number' || !Number.isFinite(v)) { errors.set(f.key, `${f.label} must be a number.`); break; }
+        if (f.integer && !Number.isInteger(v)) { errors.set(f.key, `${f.label} must be a whole number.`); break; }
+        if (f.min !== undefined && v < f.min) { errors.set(f.key, `${f.label} must be at least ${f.min}.`); break; }
+        if (f.max !== undefined && v > f.max) { errors.set(f.key, `${f.label} must be at most ${f.max}.`); break; }
         if (f.step !== undefined && f.step > 0) {
           const base = f.min ?? 0;
           const n = (v - base) / f.step;
-          if (Math.abs(n - Math.round(n)) > 1e-9 * Math.max(1, Math.abs(n))) errors[f.key] = `${f.label} must be ${base} plus a multiple of ${f.step}.`;
+          if (Math.abs(n - Math.round(n)) > 1e-9 * Math.max(1, Math.abs(n))) errors.set(f.key, `${f.label} must be ${base} plus a multiple of ${f.step}.`);
         }
         break;
       }
       case 'switch':
-        if (typeof v !== 'boolean') errors[f.key] = `${f.label} must be on or off.`;
+        if (typeof v !== 'boolean') errors.set(f.key, `${f.label} must be on or off.`);
         break;
       case 'dropdown':
       case 'radio':
-        if (!isFormValue(v) || !(f.options ?? []).some((o) => sameValue(o.value, v))) errors[f.key] = `${f.label} must be one of: ${(f.options ?? []).map((o) => o.label).join(', ')}.`;
+        if (!isFormValue(v) || !(f.options ?? []).some((o) => sameValue(o.value, v))) errors.set(f.key, `${f.label} must be one of: ${(f.options ?? []).map((o) => o.label).join(', ')}.`);
         break;
       case 'text': {
-        if (typeof v !== 'string') { errors[f.key] = `${f.label} must be text.`; break; }
-        if (f.minLength !== undefined && v.length < f.minLength) { errors[f.key] = `${f.label} must have at least ${f.minLength} characters.`; break; }
-        if (f.maxLength !== undefined && v.length > f.maxLength) errors[f.key] = `${f.label} must have at most ${f.maxLength} characters.`;
+        if (typeof v !== 'string') { errors.set(f.key, `${f.label} must be text.`); break; }
+        if (f.minLength !== undefined && v.length < f.minLength) { errors.set(f.key, `${f.label} must have at least ${f.minLength} characters.`); break; }
+        if (f.maxLength !== undefined && v.length > f.maxLength) errors.set(f.key, `${f.label} must have at most ${f.maxLength} characters.`);
         break;
       }
     }
   }
-  return errors;
+  return Object.fromEntries(errors);
 }

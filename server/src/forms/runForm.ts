@@ -8,7 +8,7 @@ import { checkFormValues, type FormValue } from '../../../shared/webview-protoco
 import type { AnalyzedDocument, FileAccess, ServiceContext } from '../service/languageService';
 import { planTask } from '../mlcube/plan';
 import { manifestModel } from '../mlcube/model';
-import { parseJsonLossless } from '../interop/pyValues';
+import { parseJsonLossless, setOwn } from '../interop/pyValues';
 import { readParameters, writeParameters } from '../interop/paramsFile';
 import { fieldsFromGui, fieldsFromJsonSchema, fileValue, formValue } from './fields';
 import { locateParameters } from './locate';
@@ -52,10 +52,10 @@ function build(doc: AnalyzedDocument, task: string, ctx: ServiceContext): Built 
   const values: Record<string, FormValue> = {};
   const defaults: Record<string, FormValue> = {};
   for (const f of fields) {
-    if (f.default !== undefined) defaults[f.key] = f.default;
-    const v = formValue(f, fileValues[f.key]);
-    if (v !== undefined) values[f.key] = v;
-    else if (f.default !== undefined) values[f.key] = f.default;
+    if (f.default !== undefined) setOwn(defaults, f.key, f.default);
+    const v = formValue(f, Object.prototype.hasOwnProperty.call(fileValues, f.key) ? fileValues[f.key] : undefined);
+    if (v !== undefined) setOwn(values, f.key, v);
+    else if (f.default !== undefined) setOwn(values, f.key, f.default);
   }
   const name = manifestModel(doc).top.get('name')?.scalar;
   return {
@@ -80,9 +80,9 @@ export function runFormWrite(doc: AnalyzedDocument, task: string, values: Record
   if (Object.keys(errors).length) return { ok: false, error: `${Object.keys(errors).length} value(s) are not valid: ${Object.values(errors).join(' ')}`, errors };
   const out: Record<string, unknown> = {};
   for (const f of b.form.fields) {
-    const v = values[f.key];
-    if (v !== undefined && v !== '') out[f.key] = fileValue(f, v as FormValue);
-    else if (v === '' && f.widget === 'text') out[f.key] = '';
+    const v = Object.prototype.hasOwnProperty.call(values, f.key) ? values[f.key] : undefined;
+    if (v !== undefined && v !== '') setOwn(out, f.key, fileValue(f, v as FormValue));
+    else if (v === '' && f.widget === 'text') setOwn(out, f.key, '');
   }
   return { ok: true, path: b.form.parametersFile, text: writeParameters(out, b.existing) };
 }

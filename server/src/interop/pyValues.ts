@@ -5,10 +5,12 @@
  * (`{"growth_rate": 2.0}`), so an entry read here keeps it: a whole number written as a float becomes a
  * `PyFloat`. Other numbers stay JS numbers (an integer literal is an int, a fraction is a float).
  */
+import { pythonFloatRepr, pythonJsonDumps, type PythonJsonText } from '../../../shared/python-json';
 
 /** A float whose value is whole (`2.0`, `1e3`): a plain number would turn into the int `2`. */
-export class PyFloat {
+export class PyFloat implements PythonJsonText {
   constructor(readonly value: number) {}
+  pythonJson(): string { return pythonFloatRepr(this.value); }
 }
 
 export const isFloatValue = (v: unknown): boolean => v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
@@ -123,76 +125,15 @@ export function parseJsonLossless(text: string, maxDepth = 200): unknown {
 export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mant = '0', expStr = '0'] = x.toExponential().split('e');
-  const exp = Number(expStr);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace(/^-/, '').replace('.', '');
-  if (exp >= -4 && exp < 16) {
-    let s: string;
-    if (exp >= 0) {
-      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
-      const frac = digits.slice(exp + 1);
-      s = `${intPart}.${frac || '0'}`;
-    } else {
-      s = `0.${'0'.repeat(-exp - 1)}${digits}`;
-    }
-    return neg ? `-${s}` : s;
-  }
-  const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-  return `${neg ? '-' : ''}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
-
-function pyJsonString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c > 0x7e) {
-      // ensure_ascii: every non-ASCII character as \uXXXX, astral ones as a surrogate pair
-      for (let k = 0; k < ch.length; k++) out += `\\u${ch.charCodeAt(k).toString(16).padStart(4, '0')}`;
-    } else out += ch;
-  }
-  return `${out}"`;
+  return pythonFloatRepr(x);
 }
 
 /**
  * Python's `json.dumps(v)` (default separators `, ` and `: `, ensure_ascii), or with `indent` as
- * `json.dumps(v, indent=n)` writes it (separators `,` and `: `).
+ * `json.dumps(v, indent=n)` writes it (separators `,` and `: `): shared/python-json.ts, CubeLab's one writer.
  */
 export function pyJsonDumps(v: unknown, indent?: number): string {
-  const nl = (depth: number): string => (indent === undefined ? '' : `\n${' '.repeat(indent * depth)}`);
-  const sep = indent === undefined ? ', ' : ',';
-  const walk = (x: unknown, depth: number): string => {
-    if (x === null || x === undefined) return 'null';
-    if (x === true) return 'true';
-    if (x === false) return 'false';
-    if (x instanceof PyFloat) return pyFloatRepr(x.value);
-    if (typeof x === 'number') {
-      if (Number.isInteger(x)) return String(x);
-      if (Number.isNaN(x)) return 'NaN';
-      if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-      return pyFloatRepr(x);
-    }
-    if (typeof x === 'string') return pyJsonString(x);
-    if (Array.isArray(x)) {
-      if (!x.length) return '[]';
-      return `[${x.map((e) => `${nl(depth + 1)}${walk(e, depth + 1)}`).join(sep)}${nl(depth)}]`;
-    }
-    if (typeof x === 'object') {
-      const entries = Object.entries(x as Record<string, unknown>);
-      if (!entries.length) return '{}';
-      return `{${entries.map(([k, e]) => `${nl(depth + 1)}${pyJsonString(k)}: ${walk(e, depth + 1)}`).join(sep)}${nl(depth)}}`;
-    }
-    return pyJsonString(String(x));
-  };
-  return walk(v, 0);
+  return pythonJsonDumps(v, indent);
 }
 
 /** A float as PyYAML reads it back as the same float (YAML 1.1 wants a dot, and a sign after `e`). */
@@ -204,4 +145,9 @@ export function yaml11FloatText(x: number): string {
   if (e < 0) return r;
   const mant = r.slice(0, e);
   return `${mant.includes('.') ? mant : `${mant}.0`}${r.slice(e)}`;
+}
+
+/** Sets an own property, whatever its name (`__proto__` from a file stays data, never a prototype). */
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -9,7 +9,7 @@
  */
 import YAML from 'yaml';
 import type { ImportedEntry, ImportedFile } from '../../../../shared/lsp-protocol';
-import { pyJsonDumps } from '../pyValues';
+import { pyJsonDumps, setOwn } from '../pyValues';
 import { writeParameters } from '../paramsFile';
 import type { Entry, GuiParameter } from './entry';
 
@@ -121,7 +121,7 @@ export function importEntry(e: Entry, all: readonly Entry[] = [e]): ImportedEntr
       const values: Record<string, unknown> = {};
       for (const p of params) {
         if (Object.prototype.hasOwnProperty.call(values, p.paramKey)) notes.push(`Task ${task}: two parameters have the key "${p.paramKey}"; the file holds the last one's default.`);
-        values[p.paramKey] = p.value;
+        setOwn(values, p.paramKey, p.value);
       }
       files.push({ path: `workspace/${parametersFile}`, text: writeParameters(values) });
       files.push({ path: `workspace/${dir}${GUI_FILE}`, text: `${pyJsonDumps(params.map((p) => p.raw), 2)}\n` });

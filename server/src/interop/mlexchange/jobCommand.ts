@@ -7,7 +7,7 @@
  * The job manager runs that string as the container's command; the dataset and output folders the apps insert
  * between command and parameters are the app's, not the entry's, and are left out.
  */
-import { pyJsonDumps } from '../pyValues';
+import { pyJsonDumps, setOwn } from '../pyValues';
 import type { Entry } from './entry';
 import { assignGroups, taskNames } from './importEntry';
 
@@ -19,7 +19,7 @@ export function operationParameters(e: Pick<Entry, 'cmd' | 'gui'>, op: number, v
   for (const p of e.gui) {
     if (p.compGroup !== undefined && p.compGroup !== group) continue;
     if (p.type === 'graph') continue;
-    out[p.paramKey] = values && Object.prototype.hasOwnProperty.call(values, p.paramKey) ? values[p.paramKey] : p.value;
+    setOwn(out, p.paramKey, values && Object.prototype.hasOwnProperty.call(values, p.paramKey) ? values[p.paramKey] : p.value);
   }
   return out;
 }
