@@ -265,10 +265,60 @@ function notes(c: ModelCardData): HTMLElement | null {
   return box;
 }
 
+/**
+ * Each part of the card with what it is drawn from: a card that follows a growing run is drawn again part by part,
+ * and only the parts whose data changed are replaced. So what the reader has scrolled to stays where it is (the
+ * browser's scroll anchoring keeps the visible part in place when a part above grows), and an opened section
+ * (`<details>`) stays open, also inside a replaced part.
+ */
+const PARTS: [id: string, inputs: (c: ModelCardData) => unknown, draw: (c: ModelCardData) => HTMLElement | null][] = [
+  ['notes', (c) => [c.corrections, c.problems], notes],
+  ['model', (c) => [c.model, c.gridSearchId, c.experimentId, c.training.trainDate], modelSection],
+  ['dataset', (c) => c.dataset, datasetSection],
+  ['training', (c) => c.training, trainingSection],
+  ['evaluation', (c) => c.evaluation, evaluationSection],
+  ['pipeline', (c) => c.pipeline, pipelineSection],
+  ['results', (c) => [c.results, c.evaluation.splits], resultsSection],
+  ['environment', (c) => c.environment, environmentSection],
+];
+const drawn = new Map<string, { inputs: string; element: HTMLElement | null }>();
+let drawnFor = '';
+
+/** Opened `<details>` of an element, by their summary's text (numbers left out: a count may change). */
+const detailsKey = (d: HTMLDetailsElement) => (d.querySelector('summary')?.textContent ?? '').replace(/[\d,.]+/g, '#');
+
 function render(c: ModelCardData): void {
   heading.textContent = `Model card: ${c.model.name ?? 'model'}, experiment ${c.experimentId} of ${c.gridSearchId}`;
-  const n = notes(c);
-  body.replaceChildren(...(n ? [n] : []), modelSection(c), datasetSection(c), trainingSection(c), evaluationSection(c), pipelineSection(c), resultsSection(c), environmentSection(c));
+  const target = `${c.gridSearchId}\u0000${c.experimentId}`;
+  if (target !== drawnFor) { drawn.clear(); body.replaceChildren(); drawnFor = target; }
+  let before: Node | null = body.firstChild;
+  // The "Loading…" text of a new page is not a part.
+  if (before && before.nodeType === Node.TEXT_NODE) { body.replaceChildren(); before = null; }
+  const keep = new Set<Node>();
+  let previous: HTMLElement | null = null;
+  for (const [id, inputs, draw] of PARTS) {
+    const key = JSON.stringify(inputs(c));
+    const had = drawn.get(id);
+    let element = had?.element ?? null;
+    if (!had || had.inputs !== key) {
+      const next = draw(c);
+      if (next && element) {
+        const open = new Set(Array.from(element.querySelectorAll('details')).filter((d) => d.open).map(detailsKey));
+        for (const d of Array.from(next.querySelectorAll('details'))) if (open.has(detailsKey(d))) d.open = true;
+      }
+      if (element && next) element.replaceWith(next);
+      else if (element) element.remove();
+      element = next;
+      drawn.set(id, { inputs: key, element });
+    }
+    if (element) {
+      // In order, after the previous part (a part that appears, such as notes, goes in its place).
+      if (element.parentNode !== body) body.insertBefore(element, previous ? previous.nextSibling : body.firstChild);
+      keep.add(element);
+      previous = element;
+    }
+  }
+  for (const child of Array.from(body.childNodes)) if (!keep.has(child)) child.remove();
 }
 
 host.onMessage((m) => {

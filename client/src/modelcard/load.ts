@@ -10,8 +10,8 @@
 import { promises as fsp } from 'node:fs';
 import { parse } from 'yaml';
 import { EventLogReader } from '../events/reader';
-import { RunAggregator } from '../events/aggregate';
-import { readExperimentFolder, readGridSearchFolder } from '../events/storage';
+import { RunAggregator, type ExperimentAggregate } from '../events/aggregate';
+import { isSafeExperimentId, readExperimentFolder, readGridSearchFolder, type ExperimentFolder } from '../events/storage';
 import type { ModelCardData } from '../../../shared/webview-protocol/modelCard';
 import type { StoredConfigResult } from '../../../shared/lsp-protocol';
 import { buildModelCard } from './card';
@@ -100,7 +100,24 @@ export interface LoadOptions {
   badLines?: number;
 }
 
-export async function loadModelCard(gridSearchDir: string, experimentId: string, options: LoadOptions = {}): Promise<ModelCardData> {
+/** What a card is built from besides the event log: read once per load (and again on Refresh). */
+export interface CardFiles {
+  gridSearchDir: string;
+  experimentId: string;
+  gridSearchId: string;
+  logPath?: string;
+  experimentDir?: string;
+  experimentConfig?: Record<string, unknown>;
+  gridSearchConfig?: Record<string, unknown>;
+  runConfig?: Record<string, unknown>;
+  systemInfo?: ExperimentFolder['systemInfo'];
+  storedCard?: Record<string, unknown>;
+  checkpoints: ExperimentFolder['checkpoints'];
+  problems: string[];
+}
+
+/** Reads the grid search's and the experiment's files (not the event log). */
+export async function loadCardFiles(gridSearchDir: string, experimentId: string, options: LoadOptions = {}): Promise<CardFiles> {
   const gs = await readGridSearchFolder(gridSearchDir);
   const problems: string[] = [];
   const [exp, gridSearch, run] = await Promise.all([
@@ -108,39 +125,55 @@ export async function loadModelCard(gridSearchDir: string, experimentId: string,
     readStoredConfig(gs.gridSearchConfigPath, options.readStoredConfig, problems),
     readStoredConfig(gs.runConfigPath, options.readStoredConfig, problems),
   ]);
-  const [gridSearchConfig, runConfig] = [gridSearch.config, run.config];
   if (!gridSearch.byServer || !run.byServer) {
     problems.push('The stored configs were read without the language server (not running): with a YAML 1.2 parser rather than MLgym\'s PyYAML reading (values such as 1e-4 or yes may differ), and not checked against MLgym.');
   }
   for (const p of exp.problems) problems.push(`${p.file}: ${p.reason}`);
-  let aggregator = options.aggregator;
-  if (aggregator) {
-    if (options.badLines) problems.push(`${gs.logPath ?? gridSearchDir}: ${options.badLines} unreadable line(s) skipped`);
-  } else if (gs.logPath) {
-    aggregator = new RunAggregator();
-    const reader = new EventLogReader(gs.logPath, aggregator);
-    await reader.read({ final: true });
-    if (reader.stats.badLines) problems.push(`${gs.logPath}: ${reader.stats.badLines} unreadable line(s) skipped`);
-  }
-  if (!gs.logPath) {
-    problems.push(`No event log in ${gridSearchDir}: no results, no training dates.`);
-  }
-  // HEAD logs name experiments by their index; 2022 logs by a path ending in it.
-  const aggregate = aggregator?.experiments.get(experimentId)
+  return {
+    gridSearchDir, experimentId, gridSearchId: gs.id, logPath: gs.logPath, experimentDir: isSafeExperimentId(experimentId) ? exp.dir : undefined,
+    experimentConfig: exp.experimentConfig, gridSearchConfig: gridSearch.config, runConfig: run.config, systemInfo: exp.systemInfo,
+    storedCard: exp.modelCard, checkpoints: exp.checkpoints, problems,
+  };
+}
+
+/** The experiment's aggregate in a log's aggregator: HEAD logs name experiments by their index, 2022 logs by a path ending in it. */
+export function experimentAggregate(aggregator: RunAggregator | undefined, experimentId: string): ExperimentAggregate | undefined {
+  return aggregator?.experiments.get(experimentId)
     ?? [...(aggregator?.experiments.values() ?? [])].find((e) => e.id.split('/').pop() === experimentId);
+}
+
+/** The card from its files and the log's aggregate (cheap: what a live card does on every change of its experiment). */
+export function cardFromFiles(files: CardFiles, aggregator: RunAggregator | undefined, badLines = 0, now?: Date): ModelCardData {
+  const problems = [...files.problems];
+  if (badLines) problems.push(`${files.logPath ?? files.gridSearchDir}: ${badLines} unreadable line(s) skipped`);
+  if (!files.logPath) problems.push(`No event log in ${files.gridSearchDir}: no results, no training dates.`);
+  const aggregate = experimentAggregate(aggregator, files.experimentId);
   return buildModelCard({
-    gridSearchId: gs.id,
-    experimentId,
-    experimentConfig: exp.experimentConfig ?? aggregate?.config,
-    gridSearchConfig,
-    runConfig,
-    systemInfo: exp.systemInfo,
-    storedCard: exp.modelCard,
+    gridSearchId: files.gridSearchId,
+    experimentId: files.experimentId,
+    experimentConfig: files.experimentConfig ?? aggregate?.config,
+    gridSearchConfig: files.gridSearchConfig,
+    runConfig: files.runConfig,
+    systemInfo: files.systemInfo,
+    storedCard: files.storedCard,
     experiment: aggregate,
     // Training events only: experiment_config events are all written when the grid search starts (docs/mlgym.md §3.3).
     trainingTimes: aggregate && aggregate.trainingFirstTs > 0 ? { first: aggregate.trainingFirstTs, last: aggregate.trainingLastTs } : undefined,
-    checkpoints: exp.checkpoints,
+    checkpoints: files.checkpoints,
     problems,
-    now: options.now,
+    now,
   });
+}
+
+export async function loadModelCard(gridSearchDir: string, experimentId: string, options: LoadOptions = {}): Promise<ModelCardData> {
+  const files = await loadCardFiles(gridSearchDir, experimentId, options);
+  let aggregator = options.aggregator;
+  let badLines = options.badLines ?? 0;
+  if (!aggregator && files.logPath) {
+    aggregator = new RunAggregator();
+    const reader = new EventLogReader(files.logPath, aggregator);
+    await reader.read({ final: true });
+    badLines = reader.stats.badLines;
+  }
+  return cardFromFiles(files, aggregator, badLines, options.now);
 }

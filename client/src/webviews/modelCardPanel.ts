@@ -15,7 +15,9 @@ import {
   type ModelCardData, type ModelCardFromWebview, type ModelCardToWebview,
 } from '../../../shared/webview-protocol/modelCard';
 import { LOG_FILE, readGridSearchFolder } from '../events/index';
-import { loadModelCard, type StoredConfigReader } from '../modelcard/load';
+import { cardFromFiles, experimentAggregate, loadCardFiles, loadModelCard, type CardFiles, type StoredConfigReader } from '../modelcard/load';
+import { listCheckpoints } from '../events/storage';
+import type { SessionListener, SessionRegistry } from './runSession';
 import { modelCardHtml, modelCardJson } from '../modelcard/exportHtml';
 import { PanelHost, webviewOptions } from './panelHost';
 import { pickEventLog } from './pickSource';
@@ -26,6 +28,9 @@ export interface ModelCardTarget { gridSearchDir: string; experimentId: string }
 
 /** The language client once it is loaded, undefined when it could not be (activation loads it lazily). */
 export type LanguageClientSource = () => Promise<LanguageClient | undefined>;
+
+/** Least time between two live updates of a card. */
+const LIVE_CARD_MS = 250;
 
 /** How long the card waits for the server's reading before it reads the configs itself. */
 const SERVER_TIMEOUT_MS = 10_000;
@@ -79,7 +84,13 @@ export class ModelCardPanels implements vscode.Disposable {
 
   private readonly readStoredConfig?: StoredConfigReader;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel, languageClient?: LanguageClientSource) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+    languageClient?: LanguageClientSource,
+    /** The sessions of the Metrics and Experiments panels: a card follows its log through them. */
+    private readonly sessions?: SessionRegistry,
+  ) {
     this.readStoredConfig = languageClient ? serverStoredConfigReader(languageClient) : undefined;
   }
 
@@ -114,9 +125,17 @@ export class ModelCardPanels implements vscode.Disposable {
       bundle: 'modelcard', title: panel.title, isIncoming: isModelCardFromWebview, output: this.output,
     });
     let card: ModelCardData | undefined;
+    // The log is followed through the session the Metrics and Experiments panels of this grid search share.
+    const logPath = join(target.gridSearchDir, LOG_FILE);
+    const session = this.sessions && existsSync(logPath) ? this.sessions.acquire(logPath) : undefined;
+    let files: CardFiles | undefined;
     const load = async (): Promise<ModelCardData | undefined> => {
       try {
-        return await loadModelCard(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
+        if (!session) return await loadModelCard(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
+        files = await loadCardFiles(target.gridSearchDir, target.experimentId, { readStoredConfig: this.readStoredConfig });
+        await session.ready;
+        lastEpoch = experimentAggregate(session.aggregator, target.experimentId)?.lastEpoch;
+        return cardFromFiles(files, session.aggregator, session.reader.stats.badLines);
       } catch (err) {
         const text = `Could not build the model card: ${err instanceof Error ? err.message : String(err)}`;
         this.output.appendLine(`[modelcard] ${text}`);
@@ -142,6 +161,36 @@ export class ModelCardPanels implements vscode.Disposable {
       const written = await this.saveFile(suggested, kind === 'html' ? { HTML: ['html'] } : { JSON: ['json'] }, () => (kind === 'html' ? modelCardHtml(c) : modelCardJson(c)));
       if (written) host.send({ type: 'status', text: `Exported ${written}` });
     };
+    // Live: the card follows its experiment as the log grows, at most every LIVE_CARD_MS and off the flush that
+    // feeds the charts (a card carries every result series: a summary, not the live chart).
+    let lastEpoch: number | undefined;
+    let liveTimer: NodeJS.Timeout | undefined;
+    let lastLive = 0;
+    const sendLive = () => {
+      liveTimer = undefined;
+      lastLive = Date.now();
+      if (!files || !session || !host.isReady) return;
+      const f = files;
+      const aggregate = experimentAggregate(session.aggregator, target.experimentId);
+      const send = () => {
+        const c = cardFromFiles(f, session.aggregator, session.reader.stats.badLines);
+        card = c;
+        host.send({ type: 'card', card: c, gridSearchDir: target.gridSearchDir });
+      };
+      // A new evaluated epoch may come with a new checkpoint folder.
+      if (aggregate && aggregate.lastEpoch !== lastEpoch && f.experimentDir) {
+        lastEpoch = aggregate.lastEpoch;
+        void listCheckpoints(f.experimentDir).then((cps) => { f.checkpoints = cps; send(); }, send);
+      } else send();
+    };
+    const listener: SessionListener = {
+      reset: () => { if (!liveTimer) liveTimer = setTimeout(sendLive, 0); },
+      changed: (ids) => {
+        if (liveTimer || !ids.some((id) => id === target.experimentId || id.split('/').pop() === target.experimentId)) return;
+        liveTimer = setTimeout(sendLive, Math.max(0, lastLive + LIVE_CARD_MS - Date.now()));
+      },
+    };
+    if (session) session.add(listener);
     host.onReady(() => { void sendCard(); });
     host.onMessage((m) => {
       switch (m.type) {
@@ -152,7 +201,11 @@ export class ModelCardPanels implements vscode.Disposable {
       }
     });
     this.hosts.add(host);
-    panel.onDidDispose(() => this.hosts.delete(host));
+    panel.onDidDispose(() => {
+      this.hosts.delete(host);
+      if (liveTimer) clearTimeout(liveTimer);
+      if (session) this.sessions?.release(session, listener);
+    });
     return host;
   }
 

@@ -93,7 +93,7 @@ export class WebviewPanels implements vscode.Disposable {
   /** The Model card panels (modelCardPanel.ts), created on first use; they share this lazily loaded bundle. */
   private modelCardPanels?: ModelCardPanels;
   private get modelCards(): ModelCardPanels {
-    return (this.modelCardPanels ??= new ModelCardPanels(this.context, this.output, this.languageClient));
+    return (this.modelCardPanels ??= new ModelCardPanels(this.context, this.output, this.languageClient, this.sessions));
   }
 
   openModelCard(gridSearchDir?: unknown, experimentId?: unknown): ReturnType<ModelCardPanels['open']> {
