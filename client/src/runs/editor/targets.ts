@@ -112,7 +112,7 @@ export class TargetRegistry implements vscode.Disposable {
     if (all.length === 1 && !always) return LOCAL_TARGET;
     const last = memory.get<string>(`cubelab.target:${key}`);
     const items = all.map((t) => ({
-      label: t.name, description: t.kind === 'docker' ? `local Docker engine${t.host ? ` (${String(t.host)})` : ''}` : `${t.kind} · ${String(t.host ?? '')}`,
+      label: t.name, description: t.kind === 'docker' ? `local Docker engine${t.host ? ` (${String(t.host)})` : ''}` : t.kind === 'kubernetes' ? `Kubernetes · ${[t.context ?? 'current context', t.namespace].filter(Boolean).map(String).join(' / ')}` : `${t.kind} · ${String(t.host ?? '')}`,
       detail: this.existing(t.name)?.connection ? `connection: ${this.existing(t.name)?.connection?.state}` : undefined,
     }));
     items.sort((a, b) => (a.label === last ? -1 : b.label === last ? 1 : 0));

@@ -69,7 +69,7 @@ export class TargetsView implements vscode.TreeDataProvider<TargetNode>, vscode.
 
   async getChildren(node?: TargetNode): Promise<TargetNode[]> {
     if (!node) {
-      return this.service.targets.settings().map((t) => ({ kind: 'target', name: t.name, targetKind: t.kind, host: String(t.host ?? '') }));
+      return this.service.targets.settings().map((t) => ({ kind: 'target', name: t.name, targetKind: t.kind, host: String(t.host ?? (t.kind === 'kubernetes' ? [t.context ?? 'current context', t.namespace].filter(Boolean).join(' / ') : '')) }));
     }
     if (node.kind !== 'target') return [];
     const out: TargetNode[] = [];
@@ -94,7 +94,7 @@ export class TargetsView implements vscode.TreeDataProvider<TargetNode>, vscode.
     const conn = this.service.targets.existing(node.name)?.connection;
     let state: 'connected' | 'disconnected' | 'failed' | 'local' = node.name === LOCAL_TARGET ? 'local' : conn?.state === 'connected' ? 'connected' : probe?.error ? 'failed' : 'disconnected';
     if (conn?.state === 'connecting') state = 'disconnected';
-    const kind = node.targetKind === 'docker' ? 'local Docker engine' : node.targetKind === 'docker-ssh' ? `Docker over SSH · ${node.host}` : node.targetKind;
+    const kind = node.targetKind === 'docker' ? 'local Docker engine' : node.targetKind === 'docker-ssh' ? `Docker over SSH · ${node.host}` : node.targetKind === 'kubernetes' ? `Kubernetes · ${node.host}` : node.targetKind;
     const parts = [kind];
     if (state === 'connected') parts.push('connected');
     else if (state === 'failed') parts.push('unreachable');
