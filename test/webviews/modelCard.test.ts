@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeEventStorage } from '../helpers/eventGenerator';
-import { loadModelCard } from '../../client/src/modelcard/load';
+import { cardFromFiles, loadCardFiles, loadModelCard } from '../../client/src/modelcard/load';
+import { RunSession } from '../../client/src/webviews/runSession';
 import type { ModelCardData } from '../../shared/webview-protocol/modelCard';
 import { openWebview, startHarness, type WebviewHarness, type WebviewPage } from './harness';
 
@@ -114,4 +115,89 @@ test('invalid messages are dropped; card text is shown as text, never as markup'
   assert.ok(evil.startsWith(((await first.locator('text.name').textContent()) ?? 'x').replace(/…$/, '')));
   await clean(p);
   await p.page.close();
+});
+
+test('follows a growing run: new results drawn, the reader\'s scroll position and an opened section kept', async () => {
+  // A run in progress: the full log of a generated run, cut after experiment 1's first evaluation result; the rest is
+  // appended while the card is open, in four parts, as MLgym would write it.
+  const { dir, logPath } = writeEventStorage(mkdtempSync(join(root, 'live-')), { experiments: 3, epochs: 8 });
+  const lines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean);
+  const cut = lines.findIndex((l) => {
+    const e = JSON.parse(l) as { event_type: string; payload: { experiment_id?: unknown } };
+    return e.event_type === 'evaluation_result' && e.payload.experiment_id === 1;
+  }) + 1;
+  assert.ok(cut > 0 && cut < lines.length / 4, `cut at ${cut} of ${lines.length}`);
+  writeFileSync(logPath, lines.slice(0, cut).join('\n') + '\n');
+  // The extension's side as the Model card panel does it (modelCardPanel.ts): the shared session follows the log,
+  // the card is rebuilt from its files and the live aggregate on each change of its experiment.
+  const session = new RunSession(logPath, { pollMs: 50 });
+  const p = await openWebview(h, 'modelcard', { viewport: { width: 900, height: 500 } });
+  try {
+    const files = await loadCardFiles(dir, '1');
+    let sent = 0;
+    const send = () => { sent++; void p.send({ type: 'card', card: cardFromFiles(files, session.aggregator, session.reader.stats.badLines), gridSearchDir: dir }); };
+    session.add({ reset: send, changed: (ids) => { if (ids.includes('1')) send(); } });
+    // As the panel does on the page's `ready`: the card once the session's first read is done.
+    await session.ready;
+    send();
+    const highest = () => p.page.locator('#results p.muted').first().textContent();
+    await p.page.locator('#environment').waitFor();
+    assert.equal(await highest(), 'Final scores (highest epoch: 0)');
+    // The reader opens the package list and scrolls the environment section to the middle of the page.
+    await p.page.locator('#environment details.packages summary').click();
+    await p.page.evaluate(() => {
+      const top = document.getElementById('environment')!.getBoundingClientRect().top;
+      window.scrollBy(0, top - 200);
+    });
+    const where = () => p.page.evaluate(() => ({
+      envTop: Math.round(document.getElementById('environment')!.getBoundingClientRect().top),
+      scrollY: window.scrollY,
+      open: (document.querySelector('#environment details.packages') as HTMLDetailsElement | null)?.open ?? false,
+    }));
+    const before = await where();
+    assert.ok(before.scrollY > 0 && Math.abs(before.envTop - 200) <= 1 && before.open, JSON.stringify(before));
+    // Marks on parts the growth does not touch: they must be the same elements afterwards (not drawn again).
+    await p.page.evaluate(() => { for (const id of ['environment', 'pipeline', 'dataset']) (document.getElementById(id) as HTMLElement & { __kept?: boolean }).__kept = true; });
+    const rest = lines.slice(cut);
+    const parts = 4;
+    const epochs: string[] = [];
+    const scrolled: number[] = [];
+    for (let k = 0; k < parts; k++) {
+      const chunk = rest.slice(Math.floor((k * rest.length) / parts), Math.floor(((k + 1) * rest.length) / parts));
+      const sentBefore = sent;
+      const text = await highest();
+      appendFileSync(logPath, chunk.join('\n') + '\n');
+      // Wait for the session to send the card of this part, then for the page to draw it.
+      const t0 = Date.now();
+      while (sent === sentBefore && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(sent > sentBefore, `no card sent after part ${k + 1}`);
+      await p.page.waitForFunction((old) => document.querySelector('#results p.muted')?.textContent !== old, text, { timeout: 10_000 });
+      epochs.push((await highest()) ?? '');
+      // What the reader sees stays put: the page scrolls by what grew above (scroll anchoring), the section does not move.
+      const now = await where();
+      assert.deepEqual({ envTop: now.envTop, open: now.open }, { envTop: before.envTop, open: true }, `after part ${k + 1} of the log: the environment section stays where the reader put it, its list open`);
+      scrolled.push(now.scrollY - before.scrollY);
+    }
+    // The results followed the run to its end; the parts it did not touch were not drawn again.
+    assert.equal(epochs.at(-1), 'Final scores (highest epoch: 7)');
+    assert.equal(new Set(epochs).size, parts, `each part drew new results: ${epochs.join(' / ')}`);
+    // The results above grew (new splits and tags drawn), so keeping the section in place took scrolling.
+    assert.ok(scrolled.at(-1)! > 0, `scrolled by ${scrolled.join(', ')} px`);
+    assert.equal(await p.page.locator('table.scores td.num').first().textContent(), '7');
+    assert.deepEqual(await p.page.evaluate(() => ['environment', 'pipeline', 'dataset'].map((id) => (document.getElementById(id) as HTMLElement & { __kept?: boolean }).__kept === true)), [true, true, true]);
+    // A part that is drawn again (here the environment, from a card whose package list changed: Refresh after the
+    // run wrote a new system_info.json) keeps its opened section open.
+    const last = cardFromFiles(files, session.aggregator);
+    const more = { ...last, environment: { ...last.environment, pythonPackages: [...last.environment.pythonPackages, { name: 'cubelab-added', version: '1.0' }] } };
+    await p.send({ type: 'card', card: more, gridSearchDir: dir });
+    await p.page.locator('#environment details.packages td', { hasText: 'cubelab-added' }).waitFor({ state: 'attached' });
+    const after = await where();
+    assert.equal(await p.page.evaluate(() => (document.getElementById('environment') as HTMLElement & { __kept?: boolean }).__kept), undefined, 'the environment was drawn again');
+    assert.ok(after.open, 'the package list is still open');
+    assert.ok(Math.abs(after.envTop - before.envTop) <= 1, JSON.stringify({ before, after }));
+    await clean(p);
+  } finally {
+    await session.dispose();
+    await p.page.close();
+  }
 });
