@@ -27,7 +27,9 @@ export interface CubeLabApi {
 export function activate(context: vscode.ExtensionContext): CubeLabApi {
   const loaded = bundleStart();
   const activateStart = performance.now();
-  const output = vscode.window.createOutputChannel('CubeLab');
+  // The one CubeLab log (runs, endpoint, panels, registries, language server), with levels; the server's LSP
+  // trace has a channel of its own (language/languageClient.ts).
+  const output = vscode.window.createOutputChannel('CubeLab', { log: true });
   context.subscriptions.push(output);
   // The language client library is most of the client's code. It loads from its own bundle right after
   // activate() returns, so activation stays cheap and the server still starts at once.
@@ -41,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
         language.start();
         resolve(language);
       } catch (err) {
-        output.appendLine(`Could not load the language client: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        output.error(`Could not load the language client: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
         void vscode.window.showErrorMessage('CubeLab: the language client could not be loaded. See the CubeLab output.');
         reject(err);
       }
@@ -82,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
     serverInfo: async () => (await languageReady).serverInfo(),
     restartCount: () => language?.restarts ?? 0,
   };
-  output.appendLine(`CubeLab activated in ${api.activation.totalMs.toFixed(1)} ms (bundle load ${(activateStart - loaded).toFixed(1)} ms).`);
+  output.info(`CubeLab activated in ${api.activation.totalMs.toFixed(1)} ms (bundle load ${(activateStart - loaded).toFixed(1)} ms).`);
   return api;
 }
 

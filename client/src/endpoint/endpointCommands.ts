@@ -62,10 +62,12 @@ function readSettings(): EndpointSettings | string {
   return { ...common, storagePath: path.join(folder.uri.fsPath, configured || 'event_storage') };
 }
 
-export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+export function registerEndpoint(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): void {
   let running: Endpoint | undefined;
   let starting: Promise<Endpoint | undefined> | undefined;
-  const log = (line: string) => output.appendLine(`[endpoint] ${line}`);
+  const log = (line: string) => output.info(`[endpoint] ${line}`);
+  // The `cubelab.endpoint.running` context key shows Stop and Show Token only while there is something to stop.
+  const setRunning = (on: boolean) => void vscode.commands.executeCommand('setContext', 'cubelab.endpoint.running', on);
 
   async function start(interactive: boolean): Promise<Endpoint | undefined> {
     if (running) {
@@ -85,6 +87,7 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
       const mod = loadEndpointModule(context.extensionPath);
       const token = settings.requireToken ? await endpointToken(context.secrets) : undefined;
       running = await mod.startEndpoint({ storagePath: settings.storagePath, port: settings.port, allowedOrigins: settings.allowedOrigins, token, maxUploadBytes: settings.maxUploadBytes, log });
+      setRunning(true);
       const url = running.url;
       void vscode.window.showInformationMessage(
         `CubeLab: MLboard-compatible endpoint at ${url} (websocket and REST), writing to ${running.storagePath}. Point an MLgym run's websocket and REST endpoints at it.`,
@@ -97,7 +100,7 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
       const message = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
         ? `port ${settings.port} is in use (set cubelab.endpoint.port)`
         : err instanceof Error ? err.message : String(err);
-      log(`could not start: ${err instanceof Error ? err.stack ?? message : message}`);
+      output.error(`[endpoint] could not start: ${err instanceof Error ? err.stack ?? message : message}`);
       void vscode.window.showErrorMessage(`CubeLab: the MLboard-compatible endpoint did not start: ${message}.`);
       return undefined;
     }
@@ -107,6 +110,7 @@ export function registerEndpoint(context: vscode.ExtensionContext, output: vscod
     await starting;
     const current = running;
     running = undefined;
+    setRunning(false);
     if (current) {
       await current.close();
       log('stopped');

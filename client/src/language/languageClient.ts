@@ -1,11 +1,16 @@
-/** Starts the CubeLab language server and restarts it, once announced, if its process dies. */
+/**
+ * Starts the CubeLab language server and restarts it, once announced, if its process dies. Its messages go to
+ * the CubeLab log; the LSP trace (setting cubelab.trace.server) to a channel of its own, so a verbose trace
+ * never buries run and endpoint lines.
+ */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import {
-  CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, TransportKind,
+  CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, State, TransportKind,
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
 } from 'vscode-languageclient/node';
 import { ServerInfoRequest, ServerNoticeNotification, type ServerInfoResult } from '../../../shared/lsp-protocol';
+import { DocumentStatus, type ServerState } from './documentStatus';
 
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60_000;
@@ -14,10 +19,13 @@ export class CubeLabLanguageClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private crashes: number[] = [];
   private announcedRestart = false;
+  private gaveUp = false;
+  private traceChannel: vscode.OutputChannel | undefined;
+  private readonly status = new DocumentStatus(() => this.client);
   /** How many times the server was restarted after dying (for tests and the info command). */
   restarts = 0;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
   /** Creates the client and starts the server in the background; activation never waits for it. */
   start(): void {
@@ -35,16 +43,18 @@ export class CubeLabLanguageClient implements vscode.Disposable {
       ],
       synchronize: { configurationSection: 'cubelab' },
       outputChannel: this.output,
+      traceOutputChannel: (this.traceChannel ??= vscode.window.createOutputChannel('CubeLab Language Server Trace')),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: this.errorHandler(),
     };
     this.client = new LanguageClient('cubelab', 'CubeLab Language Server', serverOptions, clientOptions);
+    this.client.onDidChangeState((e) => this.status.setServerState(this.serverState(e.newState), this.restarts));
     this.client.onNotification(ServerNoticeNotification, (n) => {
       const show = n.level === 'error' ? vscode.window.showErrorMessage : n.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
       void show(`CubeLab: ${n.message}`);
     });
     this.client.start().catch((err: unknown) => {
-      this.output.appendLine(`Language server failed to start: ${String(err)}`);
+      this.output.error(`Language server failed to start: ${String(err)}`);
       void vscode.window.showErrorMessage('CubeLab: the language server could not start. See the CubeLab output for details.', 'Show Output')
         .then((c) => { if (c) this.output.show(); });
     });
@@ -57,11 +67,13 @@ export class CubeLabLanguageClient implements vscode.Disposable {
         const now = Date.now();
         this.crashes = [...this.crashes.filter((t) => now - t < RESTART_WINDOW_MS), now];
         if (this.crashes.length > MAX_RESTARTS) {
+          this.gaveUp = true;
+          this.output.error(`The language server stopped ${this.crashes.length} times in 3 minutes; not restarted.`);
           void vscode.window.showErrorMessage(`CubeLab: the language server stopped ${this.crashes.length} times in 3 minutes and will not be restarted. Run "CubeLab: Restart Language Server" to try again.`);
           return { action: CloseAction.DoNotRestart, handled: true };
         }
         this.restarts++;
-        this.output.appendLine(`${new Date().toISOString()} The language server stopped unexpectedly; restarting it.`);
+        this.output.warn('The language server stopped unexpectedly; restarting it.');
         if (!this.announcedRestart) {
           // Said once per session: a second crash is in the output channel, not in the user's face.
           this.announcedRestart = true;
@@ -75,6 +87,7 @@ export class CubeLabLanguageClient implements vscode.Disposable {
   async restart(): Promise<void> {
     if (!this.client) return this.start();
     this.crashes = [];
+    this.gaveUp = false;
     await this.client.restart();
   }
 
@@ -86,5 +99,15 @@ export class CubeLabLanguageClient implements vscode.Disposable {
 
   get languageClient(): LanguageClient | undefined { return this.client; }
 
-  dispose(): void { void this.client?.stop(); }
+  private serverState(state: State): ServerState {
+    if (state === State.Starting) return 'starting';
+    if (state === State.Running) return this.restarts > 0 ? 'restarted' : 'running';
+    return this.gaveUp ? 'crashed' : 'stopped';
+  }
+
+  dispose(): void {
+    void this.client?.stop();
+    this.status.dispose();
+    this.traceChannel?.dispose();
+  }
 }

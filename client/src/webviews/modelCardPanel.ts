@@ -86,7 +86,7 @@ export class ModelCardPanels implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     languageClient?: LanguageClientSource,
     /** The sessions of the Metrics and Experiments panels: a card follows its log through them. */
     private readonly sessions?: SessionRegistry,
@@ -138,7 +138,7 @@ export class ModelCardPanels implements vscode.Disposable {
         return cardFromFiles(files, session.aggregator, session.reader.stats.badLines);
       } catch (err) {
         const text = `Could not build the model card: ${err instanceof Error ? err.message : String(err)}`;
-        this.output.appendLine(`[modelcard] ${text}`);
+        this.output.info(`[modelcard] ${text}`);
         host.send({ type: 'status', text });
         return undefined;
       }
@@ -214,7 +214,7 @@ export class ModelCardPanels implements vscode.Disposable {
     if (!target) return undefined;
     try {
       await writeFile(target.fsPath, content());
-      this.output.appendLine(`Exported ${target.fsPath}`);
+      this.output.info(`Exported ${target.fsPath}`);
       return target.fsPath;
     } catch (err) {
       void vscode.window.showErrorMessage(`CubeLab: could not write ${target.fsPath}: ${err instanceof Error ? err.message : String(err)}`);

@@ -13,7 +13,7 @@ export interface PanelHostOptions<In> {
   bundle: string;
   title: string;
   isIncoming: (v: unknown) => v is In;
-  output: vscode.OutputChannel;
+  output: vscode.LogOutputChannel;
   /** Folders besides dist/webviews and media the page may load from (the Review panel's images). */
   resourceRoots?: vscode.Uri[];
 }
@@ -55,7 +55,7 @@ export class PanelHost<In extends { type: string }, Out extends { type: string }
     if (!this.options.isIncoming(m)) {
       this.dropped++;
       const type = typeof m === 'object' && m !== null && 'type' in m ? String((m as { type: unknown }).type) : typeof m;
-      this.options.output.appendLine(`[${this.options.bundle}] dropped an invalid message from the webview (${type}); ${this.dropped} so far`);
+      this.options.output.warn(`[${this.options.bundle}] dropped an invalid message from the webview (${type}); ${this.dropped} so far`);
       return;
     }
     if (m.type === 'ready') {

@@ -42,12 +42,12 @@ export class WebviewPanels implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     /** The language client, for the model card's stored configs (cubelab/storedConfig). */
     private readonly languageClient?: LanguageClientSource,
   ) {
     this.indexStore = new EventIndexStore(join(context.globalStorageUri.fsPath, 'event-index'), indexCapBytes());
-    this.sessions = new SessionRegistry({ index: this.indexStore, log: (text) => output.appendLine(`[events] ${text}`) });
+    this.sessions = new SessionRegistry({ index: this.indexStore, log: (text) => output.info(`[events] ${text}`) });
     this.configWatch = vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('cubelab.events.indexCacheMB')) return;
       this.indexStore.maxBytes = indexCapBytes();
@@ -187,7 +187,7 @@ export class WebviewPanels implements vscode.Disposable {
     if (!target) return;
     try {
       await writeFile(target.fsPath, content());
-      this.output.appendLine(`Exported ${target.fsPath}`);
+      this.output.info(`Exported ${target.fsPath}`);
     } catch (err) {
       void vscode.window.showErrorMessage(`CubeLab: could not write ${target.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
     }

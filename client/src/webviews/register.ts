@@ -14,7 +14,7 @@ import type { LanguageClientSource } from './modelCardPanel';
 export const VIEW_TYPES = { metrics: 'cubelab.metrics', experiments: 'cubelab.experiments', modelCard: 'cubelab.modelCard' } as const;
 
 /** `languageClient`: the language client once loaded (the model card reads stored configs through it). */
-export function registerWebviews(context: vscode.ExtensionContext, output: vscode.OutputChannel, languageClient?: LanguageClientSource): void {
+export function registerWebviews(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, languageClient?: LanguageClientSource): void {
   let panels: PanelsModule.WebviewPanels | undefined;
   const load = (): PanelsModule.WebviewPanels => {
     if (!panels) {

@@ -33,7 +33,7 @@ const FORMAT_TEXT: Record<ExportFormat, string> = {
 export interface ExportRequest { format?: ExportFormat; filters?: Partial<ExportFilters>; outDir?: string; quiet?: boolean }
 
 export class FeedbackLoop {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel, private readonly runs: RunCommands) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel, private readonly runs: RunCommands) {}
 
   private async source(file: string) {
     const read = await readPredictions(file);
@@ -105,7 +105,7 @@ export class FeedbackLoop {
     const outDir = req.outDir ?? path.join(path.dirname(file), `export-${answers.format}-${predictionStamp([file])}`);
     try {
       const r = await this.run(file, answers.format, answers.filters, outDir, `CubeLab: exporting ${answers.format} to ${path.basename(outDir)}`);
-      this.output.appendLine(`[export] ${answers.format} to ${outDir}: ${r.counts.train} train, ${r.counts.val} validation; left out: ${JSON.stringify(r.counts.skipped)}`);
+      this.output.info(`[export] ${answers.format} to ${outDir}: ${r.counts.train} train, ${r.counts.val} validation; left out: ${JSON.stringify(r.counts.skipped)}`);
       if (!req.quiet) {
         void vscode.window.showInformationMessage(`CubeLab: exported ${r.counts.train} training and ${r.counts.val} validation item(s) to ${outDir}.`, 'Open export.json').then((c) => {
           if (c) void vscode.window.showTextDocument(vscode.Uri.file(path.join(outDir, 'export.json')));

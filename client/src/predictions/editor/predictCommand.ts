@@ -42,7 +42,7 @@ export class PredictCommand {
     private readonly context: vscode.ExtensionContext,
     private readonly runs: RunCommands,
     private readonly client: () => Promise<LanguageClient | undefined>,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     private readonly open: OpenPredictions,
   ) {}
 
@@ -60,7 +60,7 @@ export class PredictCommand {
       await this.predict(paths);
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
-      this.output.appendLine(`Predict with Cube: ${msg}`);
+      this.output.error(`Predict with Cube: ${msg}`);
       void vscode.window.showErrorMessage(`CubeLab: ${msg}`);
     }
   }
@@ -91,7 +91,7 @@ export class PredictCommand {
     if (staged.staged && staged.files === 0) throw new Error('The selection holds no files to predict.');
     const outFolder = path.join(base.workspace, 'predictions', stamp);
     const { overrides, predictionsHint } = predictOverrides(input, staged.folder, outputParam, outFolder);
-    this.output.appendLine(`Predict with Cube: ${choice.cube.name} › ${choice.task} on ${target}; input ${staged.folder}${staged.staged ? ` (${staged.files} file(s) staged)` : ''}; predictions in ${predictionsHint}`);
+    this.output.info(`Predict with Cube: ${choice.cube.name} › ${choice.task} on ${target}; input ${staged.folder}${staged.staged ? ` (${staged.files} file(s) staged)` : ''}; predictions in ${predictionsHint}`);
     let plan: TaskPlan;
     try { plan = await this.runs.service.plan(manifest, choice.task, overrides); } catch (e) { throw new Error(`Cannot plan ${choice.task} with the selection: ${(e as Error).message}`); }
     const outcome = await this.runs.runAndWait({ type: TASK_TYPE, manifest: manifest.fsPath, task: choice.task, overrides, ...(target !== LOCAL_TARGET ? { target } : {}) }, plan);

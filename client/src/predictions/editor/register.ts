@@ -22,7 +22,7 @@ export const REVIEW_COMMANDS = ['accept', 'reject', 'acceptAndNext', 'skip', 'ne
 
 export interface PredictionsApi { predict: PredictCommand; showSummary(file: string): Promise<void>; openReview(file: string): Promise<unknown> }
 
-export function registerPredictions(context: vscode.ExtensionContext, runs: RunCommands, client: () => Promise<LanguageClient | undefined>, output: vscode.OutputChannel): PredictionsApi {
+export function registerPredictions(context: vscode.ExtensionContext, runs: RunCommands, client: () => Promise<LanguageClient | undefined>, output: vscode.LogOutputChannel): PredictionsApi {
   let loaded: { mod: typeof LoopModule; panels: LoopModule.ReviewPanels; loop: LoopModule.FeedbackLoop } | undefined;
   const load = () => {
     if (!loaded) {

@@ -62,7 +62,7 @@ export class ReviewPanel implements vscode.Disposable {
   lastPainted = -1;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly predictionsFile: string,
-    private readonly output: vscode.OutputChannel, private readonly onDispose: (p: ReviewPanel) => void) {
+    private readonly output: vscode.LogOutputChannel, private readonly onDispose: (p: ReviewPanel) => void) {
     this.inputFolder = inputFolderOf(predictionsFile).inputFolder;
     this.reviews = new ReviewsFile(path.join(path.dirname(predictionsFile), REVIEWS_FILE));
     this.host = new PanelHost(panel, extensionUri, {
@@ -104,7 +104,7 @@ export class ReviewPanel implements vscode.Disposable {
       maskBase: webview.asWebviewUri(vscode.Uri.file(path.dirname(this.predictionsFile))).toString(),
       classes: classesOf(f), items, problems: f.problems.slice(0, 50), problemCount: f.problemCount, keys: DEFAULT_KEYS,
     });
-    if (f.problemCount) this.output.appendLine(`[review] ${this.predictionsFile}: ${f.problemCount} unreadable line(s): ${f.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+    if (f.problemCount) this.output.warn(`[review] ${this.predictionsFile}: ${f.problemCount} unreadable line(s): ${f.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
   }
 
   private async receive(m: ReviewFromWebview): Promise<void> {
@@ -183,7 +183,7 @@ export class ReviewPanels implements vscode.Disposable {
   private readonly panels = new Set<ReviewPanel>();
   private active: ReviewPanel | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
   open(predictionsFile: string): ReviewPanel {
     for (const p of this.panels) if (p.predictionsFile === predictionsFile) { p.panel.reveal(); return p; }

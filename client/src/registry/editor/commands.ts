@@ -121,8 +121,8 @@ export class RegistryCommands {
         const backend = this.localBackend();
         const b = first.platforms.docker.imageBuild;
         await backend.configure(first.image, { strategy: b.strategy, context: b.context, file: b.file, args: b.buildArgs }, {
-          info: (t) => this.service.output.appendLine(`[publish] ${t}`), detail: () => undefined,
-          warn: (t) => this.service.output.appendLine(`[publish] warning: ${t}`), progress: (m, c, t) => report(m, c, t),
+          info: (t) => this.service.output.info(`[publish] ${t}`), detail: () => undefined,
+          warn: (t) => this.service.output.warn(`[publish] ${t}`), progress: (m, c, t) => report(m, c, t),
         }, { get cancelled() { return token.isCancellationRequested; }, onCancel: (l) => { token.onCancellationRequested(l); } });
         const { client } = this.service.session(reg);
         const git = await gitState(contents.root);
@@ -134,11 +134,11 @@ export class RegistryCommands {
           progress: report, signal: abort.signal,
         });
       });
-      this.service.output.appendLine(`[publish] ${reg.host}/${result.repository}:${result.version} ${result.digest}, image ${result.image.reference}, linked by ${result.referrers === 'api' ? 'the referrers API' : 'the fallback tag'}${result.skipped.length ? `; left out: ${result.skipped.join(', ')}` : ''}`);
+      this.service.output.info(`[publish] ${reg.host}/${result.repository}:${result.version} ${result.digest}, image ${result.image.reference}, linked by ${result.referrers === 'api' ? 'the referrers API' : 'the fallback tag'}${result.skipped.length ? `; left out: ${result.skipped.join(', ')}` : ''}`);
       this.tree.refresh();
       void vscode.window.showInformationMessage(`CubeLab: published ${result.repository}:${result.version} to ${reg.name} (${result.digest.slice(0, 19)}…)${result.aliases.length ? `; ${result.aliases.join(', ')} moved to it` : ''}.`);
     } catch (e) {
-      this.service.output.appendLine(`[publish] ${message(e)}`);
+      this.service.output.error(`[publish] ${message(e)}`);
       void vscode.window.showErrorMessage(`CubeLab: ${message(e)}`, 'Show Output').then((c) => { if (c) this.service.output.show(); });
     }
   }
@@ -185,7 +185,7 @@ export class RegistryCommands {
           engine: mod.dockerImageEngine(this.localBackend().engine), credentials: this.service.credentials(node.reg), progress: throttled(progress), signal: abort.signal,
         });
       });
-      this.service.output.appendLine(`[pull] ${node.reg.host}/${node.repo}:${tag} (${result.digest}) into ${result.dest}: ${result.files.length} file(s) and the image ${result.image?.reference ?? ''} verified by digest`);
+      this.service.output.info(`[pull] ${node.reg.host}/${node.repo}:${tag} (${result.digest}) into ${result.dest}: ${result.files.length} file(s) and the image ${result.image?.reference ?? ''} verified by digest`);
       const inWorkspace = !!vscode.workspace.getWorkspaceFolder(vscode.Uri.file(result.dest));
       await vscode.window.showTextDocument(vscode.Uri.file(result.manifest), { preview: false });
       const actions = inWorkspace ? [] : ['Add Folder to Workspace'];
@@ -193,7 +193,7 @@ export class RegistryCommands {
         if (c) vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri: vscode.Uri.file(result.dest) });
       });
     } catch (e) {
-      this.service.output.appendLine(`[pull] ${message(e)}`);
+      this.service.output.error(`[pull] ${message(e)}`);
       void vscode.window.showErrorMessage(`CubeLab: ${message(e)}`);
     }
   }

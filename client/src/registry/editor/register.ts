@@ -8,7 +8,7 @@ import { RegistryCommands } from './commands';
 import { RegistryService } from './service';
 import { CARD_SCHEME, RegistriesTree, type RegistryNode } from './view';
 
-export function registerRegistries(context: vscode.ExtensionContext, output: vscode.OutputChannel, client: () => Promise<LanguageClient | undefined>): void {
+export function registerRegistries(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, client: () => Promise<LanguageClient | undefined>): void {
   const service = new RegistryService(context, output);
   const tree = new RegistriesTree(service);
   const view = vscode.window.createTreeView('cubelab.registries', { treeDataProvider: tree, showCollapseAll: true });

@@ -27,7 +27,7 @@ export class RegistryService implements vscode.Disposable {
   /** Fires when the settings that make clients change. */
   readonly onDidChange = this.changedEmitter.event;
 
-  constructor(readonly context: vscode.ExtensionContext, readonly output: vscode.OutputChannel) {
+  constructor(readonly context: vscode.ExtensionContext, readonly output: vscode.LogOutputChannel) {
     this.disposables.push(this.changedEmitter, vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('cubelab.registries') || e.affectsConfiguration('cubelab.registry') || e.affectsConfiguration('http')) {
         this.reset();

@@ -33,7 +33,7 @@ export class RunCommands implements vscode.Disposable {
   readonly sweeps: SweepCommand;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {
+  constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.LogOutputChannel) {
     this.service = new RunService(context, client, output);
     this.view = new RunsView(this.service);
     this.targetsView = new TargetsView(this.service);
@@ -81,7 +81,7 @@ export class RunCommands implements vscode.Disposable {
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       sink.info(`error: ${msg}`);
-      this.output.appendLine(`Run of ${def.task || 'task'} in ${def.manifest} failed to start: ${msg}`);
+      this.output.error(`Run of ${def.task || 'task'} in ${def.manifest} failed to start: ${msg}`);
       void vscode.window.showErrorMessage(`CubeLab: ${msg}`);
       return undefined;
     }
@@ -139,7 +139,7 @@ export class RunCommands implements vscode.Disposable {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CubeLab: outputs of ${r.task} from ${r.target.name}` }, async (progress) => {
         let last = 0;
         await this.service.supervisorFor(node.storeRoot).syncOutputs(r.runId, {
-          line: () => undefined, info: (t) => this.output.appendLine(`[sync] ${t}`),
+          line: () => undefined, info: (t) => this.output.info(`[sync] ${t}`),
           progress: (message, current, total) => { const pct = total ? Math.round((100 * (current ?? 0)) / total) : last; progress.report({ message, increment: Math.max(0, pct - last) }); last = pct; },
         });
       });
@@ -169,7 +169,7 @@ export class RunCommands implements vscode.Disposable {
         if (go !== 'Run Current Plan') return;
       }
       const changed = changedSecrets(r.secrets, digests(secrets));
-      if (changed.length) this.output.appendLine(`Re-run of ${r.runId}: these values changed since: ${changed.join(', ')}.`);
+      if (changed.length) this.output.info(`Re-run of ${r.runId}: these values changed since: ${changed.join(', ')}.`);
       plan = fresh;
     }
     const target = r.target.name && r.target.name !== LOCAL_TARGET ? r.target.name : undefined;
@@ -216,7 +216,7 @@ export class RunCommands implements vscode.Disposable {
     if (!target.copyImageFromLocal) return;
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CubeLab: copying ${image} to ${targetName}` }, () =>
-        target.copyImageFromLocal!(image, local.engine, { info: (t: string) => this.output.appendLine(`[copy] ${t}`), detail: () => undefined, warn: (t: string) => this.output.appendLine(`[copy] warning: ${t}`), progress: () => undefined }));
+        target.copyImageFromLocal!(image, local.engine, { info: (t: string) => this.output.info(`[copy] ${t}`), detail: () => undefined, warn: (t: string) => this.output.warn(`[copy] ${t}`), progress: () => undefined }));
       void vscode.window.showInformationMessage(`CubeLab: ${image} is on ${targetName} now.`);
     } catch (e) {
       void vscode.window.showErrorMessage(`CubeLab: copying ${image} to ${targetName} failed: ${(e as Error).message}`);
@@ -319,7 +319,7 @@ export class RunCommands implements vscode.Disposable {
 }
 
 /** Registers everything runs need; cheap: nothing here loads dockerode or reads the disk synchronously. */
-export function registerRuns(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, output: vscode.OutputChannel): RunCommands {
+export function registerRuns(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, output: vscode.LogOutputChannel): RunCommands {
   const c = new RunCommands(context, client, output);
   const uriArg = (a: unknown): vscode.Uri | string | undefined => (a instanceof vscode.Uri || typeof a === 'string' ? a : undefined);
   context.subscriptions.push(

@@ -26,7 +26,7 @@ export class RunService implements vscode.Disposable {
   constructor(
     readonly context: vscode.ExtensionContext,
     private readonly client: () => LanguageClient | undefined,
-    readonly output: vscode.OutputChannel,
+    readonly output: vscode.LogOutputChannel,
   ) {
     this.targets = new TargetRegistry(() => this.runner(), context.extensionPath);
   }
@@ -86,7 +86,7 @@ export class RunService implements vscode.Disposable {
     const params: TaskPlanParams = { uri: manifest.toString(), task, overrides };
     const result = await sendRequest(client, TaskPlanRequest, params);
     if (!result.ok) throw new Error(result.error);
-    for (const w of result.plan.warnings) this.output.appendLine(`[plan] warning: ${w}`);
+    for (const w of result.plan.warnings) this.output.warn(`[plan] ${w}`);
     return result.plan;
   }
 
@@ -150,9 +150,9 @@ export class RunService implements vscode.Disposable {
       const cancel: CancelToken = { get cancelled() { return token.isCancellationRequested; }, onCancel: (l) => { token.onCancellationRequested(l); } };
       let lastPct = 0;
       await backend.configure(plan.image, { strategy: b.strategy, context: b.context, file: b.file, args: b.buildArgs }, {
-        info: (t) => this.output.appendLine(`[configure] ${t}`),
-        detail: (t) => this.output.appendLine(`[configure] ${t}`),
-        warn: (t) => this.output.appendLine(`[configure] warning: ${t}`),
+        info: (t) => this.output.info(`[configure] ${t}`),
+        detail: (t) => this.output.debug(`[configure] ${t}`),
+        warn: (t) => this.output.warn(`[configure] ${t}`),
         progress: (message, current, total) => {
           const pct = total ? Math.round((100 * (current ?? 0)) / total) : lastPct;
           progress.report({ message, increment: Math.max(0, pct - lastPct) });
@@ -169,9 +169,9 @@ export class RunService implements vscode.Disposable {
       try {
         const handles = await this.supervisorFor(root).attach((r) => sinkFor(root, r));
         for (const h of handles) void this.track(h, root);
-        if (handles.length) this.output.appendLine(`Re-attached ${handles.length} run(s) in ${root}.`);
+        if (handles.length) this.output.info(`Re-attached ${handles.length} run(s) in ${root}.`);
       } catch (e) {
-        this.output.appendLine(`Could not re-attach runs in ${root}: ${(e as Error).message}`);
+        this.output.error(`Could not re-attach runs in ${root}: ${(e as Error).message}`);
       }
     }
   }
