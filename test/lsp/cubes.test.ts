@@ -53,7 +53,7 @@ test('an open, edited manifest is listed as edited; a new file on disk shows up 
   assert.equal(res.cubes[2].uri, uri);
 });
 
-test('code lenses: "▶ Run" and "Configure" above each task of an open manifest', async () => {
+test('code lenses: "▶ Run", "Sweep…" and "Configure" above each task of an open manifest', async () => {
   const file = path.join(dir, 'lens', 'mlcube.yaml');
   fs.mkdirSync(path.dirname(file));
   const uri = lsp.open(file, MANIFEST);
@@ -61,8 +61,10 @@ test('code lenses: "▶ Run" and "Configure" above each task of an open manifest
   const lenses = await lsp.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, l.command?.arguments]), [
     [4, '▶ Run', 'cubelab.runTask', [uri, 'greet']],
+    [4, 'Sweep…', 'cubelab.runSweep', [uri, 'greet']],
     [4, 'Configure', 'cubelab.configureCube', [uri, 'greet']],
     [7, '▶ Run', 'cubelab.runTask', [uri, 'count']],
+    [7, 'Sweep…', 'cubelab.runSweep', [uri, 'count']],
     [7, 'Configure', 'cubelab.configureCube', [uri, 'count']],
   ]);
   assert.equal(uri, pathToFileURL(file).href);
