@@ -3,9 +3,9 @@
  * found on disk by a bounded walk of the workspace folders (file names `mlcube*.yaml`/`.yml`, skipping
  * node_modules, .git and .cubelab), parsed on request; an open document wins over its file on disk.
  */
-import { pathToFileURL } from 'url';
 import type { CubeInfo, CubesResult } from '../../shared/lsp-protocol';
-import { analyze, uriToPath, type AnalyzedDocument, type ServiceContext } from './service/languageService';
+import { fileUriToPath as uriToPath, pathToFileUri } from '../../shared/fileUri';
+import { analyze, type AnalyzedDocument, type ServiceContext } from './service/languageService';
 import { manifestModel } from './mlcube/model';
 
 const SKIP = new Set(['node_modules', '.git', '.cubelab']);
@@ -56,7 +56,7 @@ export function listCubes(ctx: ServiceContext, open: AnalyzedDocument[], limits 
     if (openPaths.has(file)) continue;
     const text = ctx.fs.readFile?.(file);
     if (text === undefined) continue;
-    const d = analyze(pathToFileURL(file).href, 0, text, ctx);
+    const d = analyze(pathToFileUri(file), 0, text, ctx);
     if (d.kind === 'mlcube') byPath.set(file, d);
   }
   const cubes = [...byPath.values()].map(cubeOf).sort((a, b) => uriToPath(a.uri).localeCompare(uriToPath(b.uri)));

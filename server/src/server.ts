@@ -11,7 +11,8 @@ import {
   DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, SweepFileRequest, defaultSettings, type CubeLabSettings,
   MlexchangeImportRequest, MlexchangeExportRequest, MedperfRecordRequest, RunFormRequest, RunFormWriteRequest,
 } from '../../shared/lsp-protocol';
-import { uriToPath, type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
+import { fileUriToPath as uriToPath } from '../../shared/fileUri';
+import { type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
 import { providers } from './service/registry';
 import { nodeFileAccess } from './nodeFileAccess';
 import { analyzeIncrementally, IncrementalValidator } from './yaml/incremental';

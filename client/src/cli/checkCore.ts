@@ -3,7 +3,7 @@
  * service exactly as the language server does it (service/languageService.ts `analyze`, the budgeted providers of
  * service/registry.ts), with the workspace folder's settings.
  */
-import { pathToFileURL } from 'node:url';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { CubeLabSettings, DocumentKind } from '../../../shared/lsp-protocol';
 import { analyze, type ServiceContext } from '../../../server/src/service/languageService';
@@ -56,7 +56,7 @@ export function serviceContext(settings: CubeLabSettings, folder: string | undef
 
 /** The kind of a document and its diagnostics (none when validation is off, or for kinds CubeLab leaves alone). */
 export function checkText(absPath: string, text: string, ctx: ServiceContext): { kind: DocumentKind; diagnostics: Diagnostic[] } {
-  const doc = analyze(pathToFileURL(absPath).href, 0, text, ctx);
+  const doc = analyze(pathToFileUri(absPath), 0, text, ctx);
   const provider = providers[doc.kind];
   if (!provider || !ctx.settings.validation.enable) return { kind: doc.kind, diagnostics: [] };
   const diagnostics = provider.validate(doc, ctx).slice().sort((a, b) =>

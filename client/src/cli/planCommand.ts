@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { TaskPlan, TaskPlanResult } from '../../../shared/lsp-protocol';
 import { analyze } from '../../../server/src/service/languageService';
 import { planTask } from '../../../server/src/mlcube/plan';
@@ -58,7 +58,7 @@ export function readManifest(given: string, cwd: string): { abs: string; text: s
 /** Plans a task as the language server does for an open manifest (same budget); the settings classify the file. */
 export function planManifest(abs: string, text: string, task: string, overrides: string[], settings: CliSettings, folder: string): TaskPlanResult {
   const ctx = serviceContext(settings.service, folder);
-  const doc = analyze(pathToFileURL(abs).href, 0, text, ctx);
+  const doc = analyze(pathToFileUri(abs), 0, text, ctx);
   if (doc.kind !== 'mlcube') {
     return { ok: false, code: 'document', error: `${abs} is not an MLCube manifest (CubeLab recognises it as ${doc.kind === 'none' ? 'nothing it knows' : doc.kind}).` };
   }

@@ -8,14 +8,14 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { GridExpansionRequest, type GridExpansionParams, type GridExpansionResult } from '../../../shared/lsp-protocol';
 import { PAGE_SIZE, gridMarkdown, pageCount } from './gridMarkdown';
 import { sendRequest } from '../language/request';
+import { uriBaseName } from '../../../shared/fileUri';
 
 export const PREVIEW_SCHEME = 'cubelab-grid';
 
 interface PageRef { uri: string; page: number }
 
 function previewUri(ref: PageRef): vscode.Uri {
-  const name = ref.uri.split('/').pop() || 'grid';
-  return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${decodeURIComponent(name)} (grid).md`, query: JSON.stringify(ref) });
+  return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${uriBaseName(ref.uri) || 'grid'} (grid).md`, query: JSON.stringify(ref) });
 }
 
 function refOf(uri: vscode.Uri): PageRef | undefined {
@@ -42,7 +42,7 @@ export function registerPreviewGrid(context: vscode.ExtensionContext, getClient:
       const result = await sendRequest(client, GridExpansionRequest, params);
       counts.set(ref.uri, result.count);
       lensesChanged.fire();
-      return gridMarkdown(decodeURIComponent(ref.uri.split('/').pop() ?? ref.uri), result, ref.page);
+      return gridMarkdown(uriBaseName(ref.uri) || ref.uri, result, ref.page);
     },
   };
 

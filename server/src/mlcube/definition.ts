@@ -3,7 +3,7 @@
  * (a parameter's default, `docker.build_file`) to the file it points at.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { Definition, Location, Position, Range } from 'vscode-languageserver-types';
 import { isScalar, type Node } from 'yaml';
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
@@ -37,7 +37,7 @@ export function referencedKeys(expr: string): string[] | undefined {
 
 function fileLocation(path: string, ctx: ServiceContext): Location | undefined {
   if (!path || !ctx.fs.exists(path) || ctx.fs.isDirectory(path)) return undefined;
-  return { uri: pathToFileURL(path).href, range: ZERO };
+  return { uri: pathToFileUri(path), range: ZERO };
 }
 
 /** The parameter whose path value is at this key path (string form, or its `default`). */

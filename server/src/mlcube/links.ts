@@ -1,5 +1,5 @@
 /** Document links in MLCube manifests: parameter paths and the Dockerfile, when the file exists on disk. */
-import { pathToFileURL } from 'node:url';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { DocumentLink } from 'vscode-languageserver-types';
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
 import { buildFilePath } from './definition';
@@ -21,7 +21,7 @@ export function manifestLinks(doc: AnalyzedDocument, ctx: ServiceContext): Docum
   const add = (e: Entry | undefined, target: string | undefined, tooltip: string) => {
     if (!e || e.shape !== 'scalar' || !target || !ctx.fs.exists(target) || ctx.fs.isDirectory(target)) return;
     const [s, t] = valueRange(doc, e);
-    out.push({ range: lines.range(s, t), target: pathToFileURL(target).href, tooltip });
+    out.push({ range: lines.range(s, t), target: pathToFileUri(target), tooltip });
   };
   for (const task of model.tasks) {
     for (const p of task.params) {

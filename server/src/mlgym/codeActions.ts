@@ -7,7 +7,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type Text
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
 import { parseYaml } from '../yaml/parsedDocument';
 import { analysisOf } from './analysis';
-import { pathToUri } from './definition';
+import { pathToFileUri } from '../../../shared/fileUri';
 import { findPair, pathAt, spanOf } from './model';
 import { toPy } from './pyyaml';
 import { declarationSnippet, type MlgymProject } from './userComponents';
@@ -63,7 +63,7 @@ function removeKeyEdit(doc: AnalyzedDocument, r: Range): TextEdit | undefined {
 }
 
 function declareEdit(project: MlgymProject, data: FixData, ctx: ServiceContext): WorkspaceEdit {
-  const uri = pathToUri(project.file);
+  const uri = pathToFileUri(project.file);
   const text = project.fileExists ? ctx.fs.readFile?.(project.file) ?? '' : '';
   if (!project.fileExists) {
     return { documentChanges: [

@@ -1,13 +1,10 @@
 /** Go to definition: component_name → its block; gs_config_path → the grid-search file. */
 import type { Definition, Position } from 'vscode-languageserver-types';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { AnalyzedDocument, ServiceContext } from '../service/languageService';
 import { analysisOf } from './analysis';
 import { pathAt, scalarAt, spanOf } from './model';
 import { gsConfigCandidates } from './validateRun';
-
-export function pathToUri(p: string): string {
-  return 'file://' + p.split('/').map((s) => encodeURIComponent(s)).join('/').replace(/%3A/g, ':');
-}
 
 export function mlgymDefinition(doc: AnalyzedDocument, pos: Position, ctx: ServiceContext): Definition | null {
   const offset = doc.parsed.lines.offsetAt(pos);
@@ -25,7 +22,7 @@ export function mlgymDefinition(doc: AnalyzedDocument, pos: Position, ctx: Servi
   if (doc.kind === 'mlgym-run' && last === 'gs_config_path') {
     const found = gsConfigCandidates(value, doc.path, a.project, ctx).find((c) => ctx.fs.exists(c));
     if (!found) return null;
-    return { uri: pathToUri(found), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    return { uri: pathToFileUri(found), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
   }
   return null;
 }

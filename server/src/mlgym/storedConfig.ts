@@ -4,7 +4,7 @@
  * anchors resolved) and validated by the kind's provider. The model card and its pipeline graph take their
  * components from here instead of a second, differently behaving YAML reading.
  */
-import { pathToFileURL } from 'url';
+import { pathToFileUri } from '../../../shared/fileUri';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { StoredConfigComponent, StoredConfigDiagnostics, StoredConfigResult } from '../../../shared/lsp-protocol';
 import { analyze, type ServiceContext } from '../service/languageService';
@@ -75,7 +75,7 @@ export function storedConfig(path: string, ctx: ServiceContext): StoredConfigRes
   // A stored config is asked for by name: the workspace's exclude globs (e.g. `.cubelab/`, where runs write
   // their outputs) decide what the editor validates, not what a panel may read.
   const settings = { ...ctx.settings, files: { ...ctx.settings.files, exclude: [] } };
-  const doc = analyze(pathToFileURL(path).href, 0, text, { settings, workspaceFolders: ctx.workspaceFolders });
+  const doc = analyze(pathToFileUri(path), 0, text, { settings, workspaceFolders: ctx.workspaceFolders });
   // Documents of kind `none` are not parsed by analyze(): check and read those here, with the same parser.
   const parsed = doc.kind === 'none' ? parseYaml(text) : doc.parsed;
   const syntax = parsed.docs.flatMap((d) => d.errors)[0];

@@ -43,19 +43,22 @@ function dirName(p: string): string {
 }
 
 export function joinPath(dir: string, rel: string): string {
-  if (rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel)) return normalize(rel);
+  // Absolute: `/x`, a Windows drive (`c:\x`, `C:/x`) or a UNC path (`\\server\share`).
+  if (/^([\\/]|[A-Za-z]:[\\/])/.test(rel)) return normalize(rel);
   return normalize(`${dir.replace(/[\\/]+$/, '')}/${rel}`);
 }
 
 function normalize(p: string): string {
-  const abs = p.startsWith('/');
+  // A UNC path keeps its two leading separators (`//server/share/x`), written with `/` as everywhere here.
+  const root = /^[\\/]{2}[^\\/]/.test(p) ? '//' : p.startsWith('/') ? '/' : '';
+  const abs = root !== '';
   const out: string[] = [];
   for (const part of p.split(/[\\/]+/)) {
     if (part === '' || part === '.') continue;
     if (part === '..') { if (out.length && out[out.length - 1] !== '..') out.pop(); else if (!abs) out.push('..'); continue; }
     out.push(part);
   }
-  return (abs ? '/' : '') + out.join('/');
+  return root + out.join('/');
 }
 
 /** Where the declarations file for a document lives (the nearest existing one, else the workspace folder's). */

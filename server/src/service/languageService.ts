@@ -9,6 +9,7 @@ import type {
 } from 'vscode-languageserver-types';
 import type { CubeLabSettings, DocumentKind } from '../../../shared/lsp-protocol';
 import { parseYaml, type ParsedYaml } from '../yaml/parsedDocument';
+import { fileUriToPath } from '../../../shared/fileUri';
 import { classify } from './documentKind';
 
 /** What every provider receives: the document, parsed once, and the context the server knows. */
@@ -54,15 +55,8 @@ export interface KindProvider {
 
 export type ProviderRegistry = Partial<Record<DocumentKind, KindProvider>>;
 
-export function uriToPath(uri: string): string {
-  if (!uri.startsWith('file://')) return '';
-  let p = decodeURIComponent(uri.slice('file://'.length));
-  if (/^\/[A-Za-z]:/.test(p)) p = p.slice(1);
-  return p;
-}
-
 export function analyze(uri: string, version: number, text: string, ctx: Pick<ServiceContext, 'settings' | 'workspaceFolders'>): AnalyzedDocument {
-  const path = uriToPath(uri) || uri;
+  const path = fileUriToPath(uri) || uri;
   const kind = classify({ path, text, settings: ctx.settings, workspaceFolders: ctx.workspaceFolders });
   // Documents of no interest are not parsed at all.
   const parsed = kind === 'none' ? parseYaml('') : parseYaml(text);

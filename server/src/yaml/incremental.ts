@@ -15,7 +15,8 @@
 import { isAlias, isCollection, isMap, isPair, isScalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import type { AnalyzedDocument, KindProvider, ServiceContext } from '../service/languageService';
-import { analyze, uriToPath } from '../service/languageService';
+import { fileUriToPath } from '../../../shared/fileUri';
+import { analyze } from '../service/languageService';
 import { classify } from '../service/documentKind';
 import { keyString, LineIndex, parseYaml, type ParsedYaml } from './parsedDocument';
 
@@ -246,7 +247,7 @@ export function reanalyze(prev: AnalyzedDocument, version: number, text: string,
   // the item mentions one of them, before or after the edit.
   const oldBlock = old.text.slice(b.start, b.end);
   if (/cookiecutter|component_type_key|iterator_key/.test(oldBlock) || /cookiecutter|component_type_key|iterator_key/.test(blockText)) {
-    const kind = classify({ path: uriToPath(prev.uri) || prev.uri, text, settings: ctx.settings, workspaceFolders: ctx.workspaceFolders });
+    const kind = classify({ path: fileUriToPath(prev.uri) || prev.uri, text, settings: ctx.settings, workspaceFolders: ctx.workspaceFolders });
     if (kind !== prev.kind) return fail('document kind changed');
   }
 

@@ -4,12 +4,11 @@
  * diagnostic with its level and region (1-based lines; columns in UTF-16 code units as the editor counts them, end
  * column exclusive), artifact paths relative to `%SRCROOT%` (the current folder) when inside it.
  */
-import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { MLCUBE_CODES } from '../../../../server/src/mlcube/codes';
 import { MLGYM_CODES } from '../../../../server/src/mlgym/codes';
 import { TOO_EXPENSIVE } from '../../../../server/src/service/budget';
-import { uriToPath } from '../../../../server/src/service/languageService';
+import { fileUriToPath as uriToPath, pathToFileUri } from '../../../../shared/fileUri';
 import type { CodeDoc, Severity } from '../../../../server/src/service/diagnostic';
 import type { CheckReport } from '../checkCore';
 import { severityName, type SeverityName } from '../checkCore';
@@ -37,7 +36,7 @@ function describe(doc: string): { full: string; short: string } {
 
 /** A relative URI reference for a relative path (each segment percent-encoded), or a file URI for an absolute one. */
 function artifactUri(portable: string): { uri: string; uriBaseId?: string } {
-  if (/^([A-Za-z]:)?\//.test(portable)) return { uri: pathToFileURL(portable).href };
+  if (/^([A-Za-z]:)?\//.test(portable)) return { uri: pathToFileUri(portable) };
   return { uri: portable.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
 }
 
@@ -87,7 +86,7 @@ export function formatSarif(report: CheckReport, version: string, cwd: string): 
       ...(related.length ? { relatedLocations: related } : {}),
     };
   }));
-  const cwdUri = pathToFileURL(cwd.endsWith('/') || cwd.endsWith('\\') ? cwd : `${cwd}/`).href;
+  const cwdUri = pathToFileUri(cwd.endsWith('/') || cwd.endsWith('\\') ? cwd : `${cwd}/`);
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
