@@ -77,8 +77,9 @@ function range(body: string, max: number): string[] | undefined {
   const chr = num ? null : /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(body);
   const m = num ?? chr;
   if (!m) return undefined;
-  const a = num ? Number(m[1]) : m[1].charCodeAt(0);
-  const b = num ? Number(m[2]) : m[2].charCodeAt(0);
+  const [, first = '', last = ''] = m; // groups 1 and 2 are not optional in either pattern
+  const a = num ? Number(first) : first.charCodeAt(0);
+  const b = num ? Number(last) : last.charCodeAt(0);
   const step = Math.abs(Number(m[3] ?? 1)) || 1;
   const count = Math.floor(Math.abs(b - a) / step) + 1;
   if (count > max) throw new TooMany();
@@ -128,13 +129,13 @@ function parseClass(s: string, open: number, fold: (c: string) => string): { cls
   const ranges: [number, number][] = [];
   const first = i;
   for (; i < s.length; i++) {
-    let c = s[i];
+    let c = s.charAt(i);
     if (c === ']' && i > first) return { cls: { negated, chars, ranges }, end: i + 1 };
-    if (c === '\\' && i + 1 < s.length) c = s[++i];
+    if (c === '\\' && i + 1 < s.length) c = s.charAt(++i);
     if (s[i + 1] === '-' && i + 2 < s.length && s[i + 2] !== ']') {
-      let d = s[i + 2];
+      let d = s.charAt(i + 2);
       i += 2;
-      if (d === '\\' && i + 1 < s.length) d = s[++i];
+      if (d === '\\' && i + 1 < s.length) d = s.charAt(++i);
       ranges.push([c.charCodeAt(0), d.charCodeAt(0)]);
       continue;
     }
@@ -147,10 +148,10 @@ function parseSegment(s: string, fold: (c: string) => string): SegmentPattern {
   if (s === '**') return GLOBSTAR;
   const tokens: Token[] = [];
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s.charAt(i);
     if (c === '*') { if (tokens[tokens.length - 1] !== STAR) tokens.push(STAR); continue; }
     if (c === '?') { tokens.push(ANY); continue; }
-    if (c === '\\' && i + 1 < s.length) { tokens.push(fold(s[++i])); continue; }
+    if (c === '\\' && i + 1 < s.length) { tokens.push(fold(s.charAt(++i))); continue; }
     if (c === '[') {
       const cls = parseClass(s, i, fold);
       if (cls) { tokens.push(cls.cls); i = cls.end - 1; continue; }
@@ -176,9 +177,9 @@ function matchSegment(tokens: Token[], s: string, nocase: boolean): boolean {
   if ((s === '' || s === '.' || s === '..') && tokens.some((t) => typeof t !== 'string')) return false;
   let ti = 0, si = 0, starTi = -1, starSi = 0;
   while (si < s.length) {
-    const t = tokens[ti];
-    if (ti < tokens.length && t !== STAR && (t === ANY || (typeof t === 'string' ? t === s[si] : classHas(t, s[si], nocase)))) { ti++; si++; continue; }
-    if (ti < tokens.length && t === STAR) { starTi = ti++; starSi = si; continue; }
+    const t = tokens[ti]; // undefined past the last token
+    if (t !== undefined && t !== STAR && (t === ANY || (typeof t === 'string' ? t === s[si] : classHas(t, s.charAt(si), nocase)))) { ti++; si++; continue; }
+    if (t === STAR) { starTi = ti++; starSi = si; continue; }
     if (starTi < 0) return false;
     ti = starTi + 1;
     si = ++starSi;
@@ -192,9 +193,9 @@ function matchSegments(pattern: SegmentPattern[], path: string[], nocase: boolea
   const one = (p: SegmentPattern, s: string): boolean => p === ANY_SEGMENT || p !== GLOBSTAR && matchSegment(p, s, nocase);
   let pi = 0, si = 0, starPi = -1, starSi = 0;
   while (si < path.length) {
-    const p = pattern[pi];
-    if (pi < pattern.length && p !== GLOBSTAR && one(p, path[si])) { pi++; si++; continue; }
-    if (pi < pattern.length && p === GLOBSTAR) { starPi = pi++; starSi = si; continue; }
+    const p = pattern[pi]; // undefined past the last segment
+    if (p !== undefined && p !== GLOBSTAR && one(p, path[si]!)) { pi++; si++; continue; } // si < path.length
+    if (p === GLOBSTAR) { starPi = pi++; starSi = si; continue; }
     if (starPi < 0) return false;
     pi = starPi + 1;
     si = ++starSi;

@@ -52,7 +52,7 @@ export function pythonFloatRepr(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   const sign = x < 0 ? '-' : '';
   // toExponential() without a precision gives the shortest digits that round-trip, as CPython's dtoa mode 0 does.
-  const [mantissa, exponent] = Math.abs(x).toExponential().split('e');
+  const [mantissa = '', exponent] = Math.abs(x).toExponential().split('e'); // always "d[.ddd]e±n" for a finite x
   const digits = mantissa.replace('.', '');
   const exp = Number(exponent);
   // CPython's decpt: the value is 0.<digits> * 10**decpt; positional form when -4 < decpt <= 16.

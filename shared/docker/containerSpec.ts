@@ -48,11 +48,12 @@ export function buildContainerSpec(plan: TaskPlan, opts: SpecOptions, host: Host
   if (!hostConfig.NetworkMode && opts.defaultNetwork) hostConfig.NetworkMode = opts.defaultNetwork;
   let user = v.user;
   if (opts.asHostUser && host.uid !== undefined) user = `${host.uid}:${host.gid ?? host.uid}`;
+  const [entrypoint, ...entrypointArgs] = plan.entrypoint;
   const spec: ContainerSpec = {
     Image: plan.image,
     // `--entrypoint=tok0 IMAGE tok1 ... args`: the entrypoint's other tokens lead the command.
-    ...(plan.entrypoint.length ? { Entrypoint: [plan.entrypoint[0]] } : {}),
-    Cmd: [...plan.entrypoint.slice(1), ...plan.args],
+    ...(entrypoint !== undefined ? { Entrypoint: [entrypoint] } : {}),
+    Cmd: [...entrypointArgs, ...plan.args],
     Env: [...env, ...v.env],
     ...(user ? { User: user } : {}),
     ...(v.workingDir ? { WorkingDir: v.workingDir } : {}),

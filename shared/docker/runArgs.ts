@@ -84,10 +84,10 @@ export function splitShellWords(text: string, host: HostFacts): string[] {
     const m = braced ?? plain;
     if (!m) { i += 1; return '$'; }
     i += 1 + m[0].length;
-    return host.env[m[1]] ?? '';
+    return host.env[m[1]!] ?? ''; // group 1 is not optional in either pattern
   };
   while (i < text.length) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (/\s/.test(c)) {
       if (inWord) { words.push(cur); cur = ''; inWord = false; }
       i++;
@@ -98,18 +98,18 @@ export function splitShellWords(text: string, host: HostFacts): string[] {
     } else if (c === '"') {
       inWord = true; i++;
       while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < text.length && '$`"\\\n'.includes(text[i + 1])) { cur += text[i + 1]; i += 2; }
+        if (text[i] === '\\' && i + 1 < text.length && '$`"\\\n'.includes(text.charAt(i + 1))) { cur += text.charAt(i + 1); i += 2; }
         else if (text[i] === '$') cur += expandVar();
-        else cur += text[i++];
+        else cur += text.charAt(i++);
       }
       if (i >= text.length) throw new ShellSplitError(`unterminated " quote in "${text}"`);
       i++;
     } else if (c === '\\') {
-      if (i + 1 < text.length) cur += text[i + 1];
+      cur += text.charAt(i + 1); // '' past the end
       inWord = true; i += 2;
     } else if (c === '$') {
       cur += expandVar(); inWord = true;
-    } else if (c === '~' && !inWord && (i + 1 === text.length || text[i + 1] === '/' || /\s/.test(text[i + 1]))) {
+    } else if (c === '~' && !inWord && (i + 1 === text.length || text[i + 1] === '/' || /\s/.test(text.charAt(i + 1)))) {
       cur += host.home; inWord = true; i++;
     } else if ('|&;<>`'.includes(c)) {
       throw new ShellSplitError(`shell operator "${c}" in "${text}" is not supported (CubeLab runs no shell)`);
@@ -127,7 +127,8 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 export function parseBytes(value: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(value.trim());
   if (!m) return undefined;
-  return Math.round(parseFloat(m[1]) * UNITS[m[2].toLowerCase()]);
+  const [, amount = '', unit = ''] = m; // both groups always match (the unit possibly empty)
+  return Math.round(parseFloat(amount) * (UNITS[unit.toLowerCase()] ?? 1));
 }
 
 /** `--gpus` spec (mlcube's and Docker's forms) to a DeviceRequest; undefined when it asks for no GPU. */
@@ -141,7 +142,7 @@ export function gpuDeviceRequest(spec: string): TranslatedHostConfig['DeviceRequ
   // device=0,2 or "device=GPU-uuid"; also Docker's csv form count=N / device=... / driver=...
   const req: { Driver: string; Count: number; DeviceIDs?: string[]; Capabilities: string[][] } = { Driver: '', Count: 0, Capabilities: cap };
   const dev = /^device=(.+)$/.exec(s);
-  if (dev) { req.DeviceIDs = dev[1].split(',').map((x) => x.trim()).filter(Boolean); return req.DeviceIDs.length ? [req] : 'invalid'; }
+  if (dev?.[1]) { req.DeviceIDs = dev[1].split(',').map((x) => x.trim()).filter(Boolean); return req.DeviceIDs.length ? [req] : 'invalid'; }
   for (const part of s.split(',')) {
     const [k, v] = part.split('=');
     if (k === 'count' && v !== undefined) { if (v === 'all') req.Count = -1; else if (/^\d+$/.test(v)) req.Count = Number(v); else return 'invalid'; }
@@ -154,8 +155,9 @@ export function gpuDeviceRequest(spec: string): TranslatedHostConfig['DeviceRequ
 function parseUlimit(value: string): { Name: string; Soft: number; Hard: number } | undefined {
   const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/.exec(value);
   if (!m) return undefined;
-  const soft = Number(m[2]);
-  return { Name: m[1], Soft: soft, Hard: m[3] !== undefined ? Number(m[3]) : soft };
+  const [, name = '', softText = '', hardText] = m; // groups 1 and 2 are not optional in the pattern
+  const soft = Number(softText);
+  return { Name: name, Soft: soft, Hard: hardText !== undefined ? Number(hardText) : soft };
 }
 
 /** Flags that take a value, by every spelling, mapped to their canonical long name. */
@@ -185,7 +187,7 @@ export function translateRunArgs(sources: string[], gpus: string | null, host: H
     }
   }
   for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i];
+    const tok = tokens[i]!; // i < tokens.length
     const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
     const name = eq > 0 ? tok.slice(0, eq) : tok;
     if (BOOL_FLAGS.has(name)) {
@@ -210,7 +212,7 @@ export function translateRunArgs(sources: string[], gpus: string | null, host: H
     if (eq > 0) value = tok.slice(eq + 1);
     else {
       if (i + 1 >= tokens.length) return fail(name, `The docker flag "${name}" needs a value.`);
-      value = tokens[++i];
+      value = tokens[++i]!; // checked just above: i + 1 < tokens.length
     }
     switch (canonical) {
       case '--shm-size': {
@@ -273,7 +275,7 @@ export function translateRunArgs(sources: string[], gpus: string | null, host: H
         hc.Ulimits = [...(hc.Ulimits ?? []).filter((x) => x.Name !== u.Name), u]; break;
       }
       case '--device': {
-        const [src, dst, perm] = value.split(':');
+        const [src = '', dst, perm] = value.split(':'); // split always yields a first part
         (hc.Devices ??= []).push({ PathOnHost: src, PathInContainer: dst || src, CgroupPermissions: perm || 'rwm' }); break;
       }
     }

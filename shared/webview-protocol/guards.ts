@@ -33,7 +33,8 @@ export function messageValidator<M extends { type: string }>(
   const byType = tables as Record<string, Record<string, (x: unknown) => boolean>>;
   return (v: unknown): v is M => {
     if (!isObject(v) || typeof v.type !== 'string' || !Object.prototype.hasOwnProperty.call(byType, v.type)) return false;
-    return hasFields(v, byType[v.type]);
+    const table = byType[v.type];
+    return table !== undefined && hasFields(v, table);
   };
 }
 

@@ -84,7 +84,11 @@ export const isFloat64Array = (v: unknown): v is Float64Array => Object.prototyp
 /** Ascending finite numbers. */
 function isAxis(v: unknown): v is Float64Array {
   if (!isFloat64Array(v)) return false;
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]) || (i > 0 && v[i] < v[i - 1])) return false;
+  let previous = -Infinity;
+  for (const x of v) {
+    if (!Number.isFinite(x) || x < previous) return false;
+    previous = x;
+  }
   return true;
 }
 
