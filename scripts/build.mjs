@@ -94,6 +94,8 @@ const configs = [
   { ...node, entryPoints: { registry: 'client/src/registry/index.ts', registryWorker: 'client/src/registry/ingestWorker.ts' }, outdir: 'dist', external: ['vscode'] },
   // The Review panel, Export Labelled Data and Retrain from Reviews load on first use, from their own bundle.
   { ...node, entryPoints: { predictions: 'client/src/predictions/editor/loop.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The Run form panel and the MLExchange / MedPerf commands load on first use, from their own bundle.
+  { ...node, entryPoints: { interop: 'client/src/interop/index.ts' }, outdir: 'dist', external: ['vscode'] },
   // The `cubelab` command line (package.json `bin`): the language service and the run layer, self-contained.
   {
     ...node,

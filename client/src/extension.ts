@@ -16,6 +16,7 @@ import { registerWebviews } from './webviews/register';
 import { registerExperiments } from './experiments/tree';
 import { registerRegistries } from './registry/editor/register';
 import { registerPredictions } from './predictions/editor/register';
+import { registerInterop } from './interop/register';
 
 /** What CubeLab exports to other extensions and to its own integration tests. */
 export interface CubeLabApi {
@@ -71,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
   const runs = registerRuns(context, () => language?.languageClient, output);
   // Predict with Cube (Explorer context menu) and the predictions summary: run through the run layer above.
   registerPredictions(context, runs, () => languageReady.then((l) => l.languageClient, () => undefined), output);
+  // Run with Form…, MLExchange import/export, MedPerf pull: dist/interop.js on first use.
+  registerInterop(context, runs, () => languageReady.then((l) => l.languageClient, () => undefined), output);
   registerEndpoint(context, output); // MLboard-compatible endpoint: off by default, loads dist/endpoint.js on start
   registerCubes(context, languageReady.then((l) => l.languageClient, () => undefined));
   // Metrics, Experiments and Model card panels: load dist/panels.js on first use; the model card asks the
