@@ -58,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): CubeLabApi {
       void vscode.window.showInformationMessage('CubeLab: language server restarted.');
     }),
     vscode.commands.registerCommand('cubelab.showOutput', () => output.show()),
+    vscode.commands.registerCommand('cubelab.showServerTrace', async () => (await languageReady).showTrace()),
+    // The walkthrough (package.json contributes.walkthroughs), also under Help: Welcome.
+    vscode.commands.registerCommand('cubelab.gettingStarted', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#gettingStarted`, false)),
     vscode.commands.registerCommand('cubelab.showServerInfo', async () => {
       const client = await languageReady;
       const info = await client.serverInfo();

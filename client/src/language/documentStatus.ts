@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { DocumentKindRequest, type DocumentKind } from '../../../shared/lsp-protocol';
+import { DocumentKindRequest, type DocumentKind, type DocumentKindResult } from '../../../shared/lsp-protocol';
+import { sendRequest } from './request';
 
 /** The language server as the user sees it. `restarted`: running again after it died; `crashed`: given up. */
 export type ServerState = 'starting' | 'running' | 'restarted' | 'stopped' | 'crashed';
@@ -92,7 +93,7 @@ export class DocumentStatus implements vscode.Disposable {
     this.pending++;
     this.render();
     try {
-      const { kind } = await client.sendRequest(DocumentKindRequest, { uri: doc.uri.toString() });
+      const { kind }: DocumentKindResult = await sendRequest(client, DocumentKindRequest, { uri: doc.uri.toString() });
       if (gen === this.generation) this.setKind(kind);
     } catch {
       // The server restarting answers nothing; the state change asks again.

@@ -99,6 +99,9 @@ export class CubeLabLanguageClient implements vscode.Disposable {
 
   get languageClient(): LanguageClient | undefined { return this.client; }
 
+  /** Shows the LSP trace channel (empty unless cubelab.trace.server is messages or verbose). */
+  showTrace(): void { this.traceChannel?.show(true); }
+
   private serverState(state: State): ServerState {
     if (state === State.Starting) return 'starting';
     if (state === State.Running) return this.restarts > 0 ? 'restarted' : 'running';

@@ -193,3 +193,30 @@ export async function extensionDetailsText(page: Page, displayName: string, time
   await editor.locator('.header .name', { hasText: displayName }).first().waitFor({ timeout: timeoutMs });
   return editor.innerText();
 }
+
+/**
+ * The command palette's entries for `query` as the user sees them (labels such as "CubeLab: Run Task"), read
+ * once `settleMs` passes without the list changing; the palette is closed again. `mustInclude`: a label the
+ * list waits for first (the palette fills in once the extension host has read the manifests), so that an
+ * absent entry is a real absence, not a palette read too early.
+ */
+export async function paletteEntries(page: Page, query: string, mustInclude?: string, timeoutMs = 30_000, settleMs = 1000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await focusWorkbench(page);
+    await page.keyboard.press('F1');
+    const input = quickInput(page).locator('input');
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.fill(`>${query}`);
+    let previous = '';
+    let labels: string[] = [];
+    for (let stableSince = Date.now(); Date.now() - stableSince < settleMs;) {
+      await page.waitForTimeout(200);
+      labels = (await quickInput(page).locator('.monaco-list-row .label-name').allInnerTexts()).map((t) => t.trim());
+      const reading = labels.join('\n');
+      if (reading !== previous) { previous = reading; stableSince = Date.now(); }
+    }
+    await page.keyboard.press('Escape');
+    if (!mustInclude || labels.includes(mustInclude) || Date.now() > deadline) return labels;
+  }
+}

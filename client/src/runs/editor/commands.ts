@@ -23,6 +23,7 @@ import { TASK_TYPE, overridesOf, taskFor, taskProvider, type CubeLabTaskDefiniti
 import { LOCAL_TARGET } from './targets';
 import { TargetsView, type TargetNode } from './targetsView';
 import { SweepCommand } from './sweepCommand';
+import { pickTask } from './pickTask';
 
 export { TASK_TYPE };
 
@@ -33,7 +34,7 @@ export class RunCommands implements vscode.Disposable {
   readonly sweeps: SweepCommand;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, client: () => LanguageClient | undefined, private readonly output: vscode.LogOutputChannel) {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly client: () => LanguageClient | undefined, private readonly output: vscode.LogOutputChannel) {
     this.service = new RunService(context, client, output);
     this.view = new RunsView(this.service);
     this.targetsView = new TargetsView(this.service);
@@ -114,6 +115,9 @@ export class RunCommands implements vscode.Disposable {
     if (!this.service.trusted()) return;
     const uri = typeof manifest === 'string' ? vscode.Uri.parse(manifest) : manifest ?? vscode.window.activeTextEditor?.document.uri;
     if (!uri || uri.scheme !== 'file') { void vscode.window.showWarningMessage('CubeLab: open an MLCube manifest (mlcube.yaml) on disk to run one of its tasks.'); return; }
+    // The editor title and the Explorer name a manifest but no task: ask when it has several.
+    if (task === undefined) task = await pickTask(this.client(), uri, 'Run which task?');
+    if (task === undefined) return;
     const target = await this.service.targets.pick(`${uri.fsPath}#${task ?? ''}`, this.context.workspaceState, pickTarget);
     if (!target) return;
     let overrides: string[] = [];

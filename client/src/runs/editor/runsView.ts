@@ -17,10 +17,33 @@ export class RunsView implements vscode.Disposable {
     this.statusBar = vscode.window.createStatusBarItem('cubelab.activeRuns', vscode.StatusBarAlignment.Left, 10);
     this.statusBar.name = 'CubeLab active runs';
     this.statusBar.command = 'cubelab.runs.focus';
-    const watcher = vscode.workspace.createFileSystemWatcher('**/.cubelab/runs/*/run.json');
-    this.disposables.push(this.tree, this.statusBar, watcher,
-      watcher.onDidChange(() => this.tree.refresh()), watcher.onDidCreate(() => this.tree.refresh()), watcher.onDidDelete(() => this.tree.refresh()),
+    this.watchStores();
+    this.disposables.push(this.tree, this.statusBar, { dispose: () => this.disposeWatchers() },
+      // cubelab.runs.folder is per workspace folder (resource scope): the watchers follow it and the folders.
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('cubelab.runs.folder')) this.storesChanged(); }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.storesChanged()),
       service.onDidChange(() => this.changed()));
+  }
+
+  private watchers: vscode.Disposable[] = [];
+
+  /** One watcher per run store (each workspace folder's cubelab.runs.folder, inside the folder or not). */
+  private watchStores(): void {
+    this.disposeWatchers();
+    for (const root of new Set(this.service.storeRoots())) {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '*/run.json'));
+      this.watchers.push(w, w.onDidChange(() => this.tree.refresh()), w.onDidCreate(() => this.tree.refresh()), w.onDidDelete(() => this.tree.refresh()));
+    }
+  }
+
+  private disposeWatchers(): void {
+    for (const w of this.watchers) w.dispose();
+    this.watchers = [];
+  }
+
+  private storesChanged(): void {
+    this.watchStores();
+    this.tree.refresh();
   }
 
   private async listNodes(): Promise<RunsNode[]> {
