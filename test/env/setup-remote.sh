@@ -164,7 +164,8 @@ if ! remote_engine_answers || ! sshd_answers; then
   setsid nsenter --net="/run/netns/$NS" unshare --mount --propagation private bash -c '
     set -e
     mount -t tmpfs -o mode=1777 cubelab-remote-tmp /tmp
-    [ "$1" != / ] && mount -t tmpfs -o mode=755 cubelab-remote-hidden "$1"
+    # (A clone under /tmp is already hidden by the new /tmp, and its folder no longer exists to mount on.)
+    if [ "$1" != / ] && [ -d "$1" ]; then mount -t tmpfs -o mode=755 cubelab-remote-hidden "$1"; fi
     # A small disk of the remote account, for the "remote disk full" test.
     mkdir -p "$3/tiny" && mount -t tmpfs -o size=1m,mode=755 cubelab-remote-tiny "$3/tiny" && chown cubelab-remote "$3/tiny"
     /usr/sbin/dockerd --host "unix://$2" --data-root "$3/docker" --exec-root "$4/exec" --pidfile "$4/docker.pid" \
