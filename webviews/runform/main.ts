@@ -32,7 +32,7 @@ let values: Record<string, FormValue> = {};
 let serverErrors: Record<string, string> = {};
 let busy = false;
 /** Per key: puts a value into the control (Reset) and shows its error. */
-const controls = new Map<string, { set(v: FormValue | undefined): void; error: HTMLElement; row: HTMLElement }>();
+const controls = new Map<string, { set(v: FormValue | undefined): void; error: HTMLElement; row: HTMLElement; control: Element | null }>();
 
 const app = document.getElementById('app') as HTMLElement;
 const header = el('header', 'header');
@@ -85,6 +85,7 @@ function changed(key: string, v: FormValue | undefined): void {
   }
   host.setState({ values });
   host.post({ type: 'changed', values });
+  delete statusEl.dataset.sticky; // the extension's message was about the values before this change
   showErrors();
 }
 
@@ -238,7 +239,7 @@ function render(data: RunFormData): void {
     error.setAttribute('role', 'alert');
     row.append(error);
     fieldsEl.append(row);
-    controls.set(f.key, { set, error, row });
+    controls.set(f.key, { set, error, row, control });
     set(own(values, f.key));
   });
   showErrors();
@@ -267,7 +268,7 @@ function showErrors(): void {
     const msg = has(local) ?? has(serverErrors);
     c.error.textContent = msg ?? '';
     c.row.classList.toggle('invalid', !!msg);
-    c.row.querySelector('[id^="field-"]')?.setAttribute('aria-invalid', msg ? 'true' : 'false');
+    c.control?.setAttribute('aria-invalid', msg ? 'true' : 'false');
     if (msg) count++;
   }
   const blocked = count > 0 || busy || form.readOnly;
@@ -277,8 +278,9 @@ function showErrors(): void {
   resetDefaults.disabled = busy;
   app.dataset.errors = String(count);
   if (form.readOnly) setStatus('The workspace is restricted: the form can be filled in, not saved or run. Trust the workspace to run it.', 'info');
+  else if (statusEl.dataset.sticky) { /* the extension's answer stays until a value changes */ }
   else if (count) setStatus(`${count} value${count === 1 ? ' is' : 's are'} not valid.`, 'error');
-  else if (statusEl.dataset.kind === 'error' && !statusEl.dataset.sticky) setStatus('', 'info');
+  else if (statusEl.dataset.kind === 'error') setStatus('', 'info');
 }
 
 function setStatus(text: string, kind: 'info' | 'error' | 'ok', sticky = false): void {
