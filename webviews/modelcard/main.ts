@@ -11,7 +11,7 @@ import {
   type KeyValue, type ModelCardData, type ModelCardFromWebview, type ModelCardToWebview, type ModelCardViewState, type ResultSeries, type Scalar,
 } from '../../shared/webview-protocol/modelCard';
 import { chartGeometry } from '../../client/src/modelcard/chart';
-import { fitText } from '../../client/src/modelcard/pipelineGraph';
+import { fitText } from '../../client/src/modelcard/nodeLabel';
 import { connectToHost, el } from '../shared/host';
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -5,7 +5,7 @@
  */
 import type { ModelCardData, PipelineGraph, ResultSeries } from '../../../shared/webview-protocol/modelCard';
 import { chartGeometry } from './chart';
-import { fitText } from './pipelineGraph';
+import { fitText } from './nodeLabel';
 
 /**
  * Escapes for text and attribute values. `://` is written `&#58;//` so the file holds no URL that a
