@@ -34,16 +34,17 @@ export function editDistance(a: string, b: string, cap = 4): number {
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      // Every row has b.length + 1 entries and cur already holds j of them: the indices below are in range.
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
       cur.push(v);
       rowMin = Math.min(rowMin, v);
     }
     if (rowMin > cap) return cap + 1;
-    for (let j = 0; j <= b.length; j++) prev2[j] = prev[j];
+    prev2.splice(0, prev2.length, ...prev);
     prev = cur;
   }
-  return prev[b.length];
+  return prev[b.length]!; // the last entry of a row of b.length + 1
 }
 
 /** The closest candidate to a misspelt word, if close enough to be a plausible typo. */

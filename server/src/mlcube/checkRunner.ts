@@ -94,7 +94,7 @@ export function checkRunnerSection(c: CheckContext, def: 'docker' | 'singularity
         { section: def });
       continue;
     }
-    if (path.length !== 1) continue;
+    if (path[0] === undefined || path.length !== 1) continue;
     const e = section.get(path[0]);
     if (!e || hasInterpolation(e)) continue;
     if ((path[0] === 'image' || path[0] === 'docker') && (err.keyword === 'type' || err.keyword === 'pattern')) {
@@ -159,11 +159,12 @@ function checkGpus(c: CheckContext): void {
   const text = typeof gpuArgs?.scalar === 'string' ? gpuArgs.scalar : '';
   const m = GPUS_FLAG.exec(text);
   if (gpuArgs && m && isScalar(gpuArgs.value)) {
-    const start = m.index + m[1].length;
-    const span = spanInString(gpuArgs.value as Scalar, c.doc.parsed.text, start, start + m[2].length);
+    const [, lead = '', flag = ''] = m; // both groups are not optional in GPUS_FLAG
+    const start = m.index + lead.length;
+    const span = spanInString(gpuArgs.value as Scalar, c.doc.parsed.text, start, start + flag.length);
     c.report('mlcube/duplicate-gpus-flag', span,
-      `${q('gpu_args')} already has ${q(m[2].trim())} and ${q('accelerator_count')} is ${ac.count}: current mlcube appends its own ${q('--gpus=' + ac.count)}, so \`docker run\` gets two --gpus flags (the last one wins). Drop it here, or set GPUs with \`mlcube run --gpus=...\`.`,
-      { flag: m[2].trim(), count: ac.count });
+      `${q('gpu_args')} already has ${q(flag.trim())} and ${q('accelerator_count')} is ${ac.count}: current mlcube appends its own ${q('--gpus=' + ac.count)}, so \`docker run\` gets two --gpus flags (the last one wins). Drop it here, or set GPUs with \`mlcube run --gpus=...\`.`,
+      { flag: flag.trim(), count: ac.count });
   } else if ((!gpuArgs || text.trim() === '') && !(docker.get('--gpus') && docker.get('--gpus')!.shape !== 'null')) {
     // (A `--gpus:` key in `docker:` is rendered as `--gpus=X` by every version, so it needs no gpu_args.)
     c.report('mlcube/gpu-args-missing', ac.entry.valueSpan,

@@ -71,10 +71,12 @@ function checkEntrypoint(c: CheckContext, task: TaskModel): void {
     return;
   }
   const tokens = e.scalar.trim().split(/\s+/).filter(Boolean);
-  if (tokens.length === 1 && task.params.length > 0) {
+  const [only] = tokens;
+  const [firstParam] = task.params;
+  if (tokens.length === 1 && only !== undefined && firstParam !== undefined) {
     c.report('mlcube/entrypoint-drops-args', e.valueSpan,
-      `One-word entrypoint ${q(tokens[0])}: the docker runner runs \`docker run --entrypoint=${tokens[0]} ... IMAGE\` with no arguments at all, so the ${task.params.length} parameter(s) of ${q(task.name)} (--${task.params[0].name}=...) never reach it (the volumes are still mounted). Add a second word (e.g. ${q('bash ' + tokens[0])}) or read the paths some other way.`,
-      { task: task.name, entrypoint: tokens[0] });
+      `One-word entrypoint ${q(only)}: the docker runner runs \`docker run --entrypoint=${only} ... IMAGE\` with no arguments at all, so the ${task.params.length} parameter(s) of ${q(task.name)} (--${firstParam.name}=...) never reach it (the volumes are still mounted). Add a second word (e.g. ${q('bash ' + only)}) or read the paths some other way.`,
+      { task: task.name, entrypoint: only });
   }
 }
 

@@ -95,8 +95,8 @@ function dropGpus(doc: AnalyzedDocument, d: Diagnostic): CodeAction[] {
   const m = /--gpus(?:=[^\s"']+|\s+[^\s"'-][^\s"']*)?/.exec(raw);
   if (!m) return [];
   const i = m.index; const j = i + m[0].length;
-  let left = i; while (left > q && /\s/.test(raw[left - 1])) left--;
-  let right = j; while (right < raw.length - q && /\s/.test(raw[right])) right++;
+  let left = i; while (left > q && /\s/.test(raw.charAt(left - 1))) left--;
+  let right = j; while (right < raw.length - q && /\s/.test(raw.charAt(right))) right++;
   const before = left > q; const after = right < raw.length - q;
   let edit: TextEdit;
   if (after) edit = { range: lines.range(s + i, s + right), newText: '' };

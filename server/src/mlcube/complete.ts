@@ -63,7 +63,7 @@ export function keyLine(line: string): { indent: number; dash: number; key: stri
     // A double-quoted key: backslash escapes (of anything but a line break).
     for (let j = s + 1; j < n; j++) {
       if (line[j] === '"') return colonAfter(line, j + 1) >= 0 ? { indent, dash, key: line.slice(s, j + 1) } : undefined;
-      if (line[j] === '\\') { if (j + 1 >= n || LINE_TERMINATORS.includes(line[j + 1])) return undefined; j++; }
+      if (line[j] === '\\') { if (j + 1 >= n || LINE_TERMINATORS.includes(line.charAt(j + 1))) return undefined; j++; }
     }
     return undefined;
   }
@@ -104,7 +104,7 @@ function lineInfo(line: string): LineInfo {
   const m = keyLine(line);
   if (m) return { indent: m.indent + m.dash, key: unquote(m.key), dash: m.dash > 0, blank: false };
   const d = DASH_LINE.exec(line);
-  if (d) return { indent: d[1].length, dash: true, blank: false };
+  if (d) return { indent: d[1]!.length, dash: true, blank: false }; // group 1 is not optional in DASH_LINE
   return { indent: line.length - trimmed.length, dash: false, blank: false };
 }
 
@@ -252,13 +252,13 @@ export function cursorPlace(text: string, lines: LineIndex, offset: number): Cur
   const tail = /^[^\s,:{}[\]#]*/.exec(after)![0];
   if (pendingKey !== undefined) {
     let prefix = typed; let q = '';
-    if (prefix.startsWith('"') || prefix.startsWith("'")) { q = prefix[0]; prefix = prefix.slice(1); }
+    if (prefix.startsWith('"') || prefix.startsWith("'")) { q = prefix.charAt(0); prefix = prefix.slice(1); }
     const valueTail = q ? /^[^"']*/.exec(after)![0] : tail;
     return { mode: 'value', path: [...path, pendingKey], prefix, start: start + q.length, end: offset + valueTail.length, quote: q };
   }
   return {
     mode: 'key', path, prefix: unquote(typed), start, end: offset + tail.length,
-    siblings: flow ? flowSiblings[flowSiblings.length - 1] : siblings, indent: keyCol, flow,
+    siblings: flow ? flowSiblings[flowSiblings.length - 1] ?? [] : siblings, indent: keyCol, flow,
   };
 }
 

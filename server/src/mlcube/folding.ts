@@ -8,7 +8,7 @@ export function manifestFolding(doc: AnalyzedDocument): FoldingRange[] {
   const out: FoldingRange[] = [];
   const lastLineOf = (end: number, from: number) => {
     let e = end;
-    while (e > from && /\s/.test(text[e - 1])) e--;
+    while (e > from && /\s/.test(text.charAt(e - 1))) e--;
     return lines.positionAt(Math.max(from, e - 1)).line;
   };
   const stack: Node[] = [];

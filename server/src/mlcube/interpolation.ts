@@ -70,7 +70,7 @@ function matchClose(s: string, open: number): number {
     if (c === '}') {
       stack.pop();
       if (stack.length === 0) return i + 1;
-      const top = stack[stack.length - 1];
+      const top = stack[stack.length - 1] ?? ''; // not empty: checked just above
       if (top.startsWith('q')) { stack.pop(); quote = top.slice(1); }
       i++;
       continue;
@@ -163,7 +163,7 @@ class Parser {
     const readKey = (): void => {
       if (this.at('${')) { keys.push(this.interp()); return; }
       const k0 = this.i;
-      while (this.i < this.s.length && !KEY_STOP.has(this.s[this.i]) && !this.at('${')) this.i++;
+      while (this.i < this.s.length && !KEY_STOP.has(this.s.charAt(this.i)) && !this.at('${')) this.i++;
       if (this.i === k0) this.fail('expected a key');
       const k = this.s.slice(k0, this.i);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) simpleName = false;
@@ -319,8 +319,8 @@ function unescapeEsc(text: string): string {
 }
 
 function primitiveValue(p: Elem & { kind: 'prim' }, interp: (i: Interp) => unknown, interpText: (i: Interp) => string = (i) => pyStr(interp(i))): unknown {
-  if (p.parts.length === 1) {
-    const t = p.parts[0];
+  const t = p.parts[0];
+  if (p.parts.length === 1 && t !== undefined) {
     if (t.tok === 'interp') return interp(t.interp);
     switch (t.tok) {
       case 'null': return null;
@@ -387,7 +387,7 @@ export function pyFloatStr(v: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
   const exp = Math.floor(Math.log10(Math.abs(v)));
   if (exp < -4 || exp >= 16) {
-    const [m, e] = v.toExponential().split('e');
+    const [m, e = ''] = v.toExponential().split('e'); // always "d[.ddd]e±n" for a finite v
     const sign = e.startsWith('-') ? '-' : '+';
     const digits = e.replace(/^[+-]/, '');
     return `${m}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
@@ -468,7 +468,8 @@ class Resolver {
   }
 
   private text(parts: TextPart[], path: string[] | undefined, top: boolean): unknown {
-    if (top && parts.length === 1 && parts[0].kind === 'interp') return this.interp(parts[0].interp, path);
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (top && only?.kind === 'interp') return this.interp(only.interp, path);
     let out = '';
     for (const p of parts) {
       out += p.kind === 'lit' ? p.text : this.interpAsText(p.interp, path);
@@ -515,8 +516,8 @@ class Resolver {
     const argStr = (i: number): string => {
       const e = it.args[i];
       const v = args[i];
-      if (e && e.kind === 'prim' && e.parts.length === 1) {
-        const t = e.parts[0];
+      const t = e?.kind === 'prim' && e.parts.length === 1 ? e.parts[0] : undefined;
+      if (t !== undefined) {
         if (t.tok === 'float' && typeof v === 'number') return pyFloatStr(v);
         if (t.tok === 'interp') return this.interpAsText(t.interp, path);
       }
@@ -600,9 +601,9 @@ class Resolver {
   /** Like `lookup`, but an intermediate node that is itself an interpolation is followed to its target. */
   private lookupThrough(keys: string[], raw: string): { found: true; value: unknown } | { found: false } {
     let cur: unknown = this.root;
-    for (let i = 0; i < keys.length; i++) {
+    for (const [i, key] of keys.entries()) {
       if (i > 0 && typeof cur === 'string' && cur.includes('${')) cur = this.valueAt(cur, keys.slice(0, i), raw);
-      const step = lookup(cur, [keys[i]]);
+      const step = lookup(cur, [key]);
       if (!step.found) return step;
       cur = step.value;
     }
@@ -643,7 +644,7 @@ class Resolver {
 /** Splits a dotted key (`a.b[0].c`) into its parts. */
 export function splitKey(key: string): string[] {
   const out: string[] = [];
-  for (const m of key.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) out.push(m[1] ?? m[2]);
+  for (const m of key.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) out.push(m[1] ?? m[2] ?? ''); // one of the two alternatives matched
   return out;
 }
 
@@ -763,7 +764,7 @@ export function dotlistToConfig(overrides: Record<string, string>): Record<strin
     const keys = splitKey(key);
     if (keys.length === 0) continue;
     let leaf: unknown = yamlScalar(raw);
-    for (let i = keys.length - 1; i >= 0; i--) leaf = { [keys[i]]: leaf };
+    for (const k of [...keys].reverse()) leaf = { [k]: leaf };
     out = mergeConfig(out, leaf) as Record<string, unknown>;
   }
   return out;

@@ -322,8 +322,8 @@ export function manifestModel(doc: AnalyzedDocument): ManifestModel {
 export function entryAt(model: ManifestModel, path: readonly string[]): Entry | undefined {
   let map: MapModel = model.top;
   let found: Entry | undefined;
-  for (let i = 0; i < path.length; i++) {
-    found = map.get(path[i]);
+  for (const [i, key] of path.entries()) {
+    found = map.get(key);
     if (!found) return undefined;
     if (i < path.length - 1) map = mapModel(found.value, found, model.yaml);
   }
@@ -344,7 +344,8 @@ export function spanInString(node: Scalar, text: string, start: number, end: num
   const src = text.slice(r[0], r[1]);
   if (src.includes('\n')) return whole;
   const map = valueToSource(node.type, src, value.length);
-  return map ? [r[0] + map[start], r[0] + map[end]] : whole;
+  const from = map?.[start], to = map?.[end];
+  return from !== undefined && to !== undefined ? [r[0] + from, r[0] + to] : whole;
 }
 
 /**

@@ -31,9 +31,9 @@ export interface ParsedOverrides {
 export function parseOverrides(args: readonly string[]): ParsedOverrides {
   const out: ParsedOverrides = { params: {}, config: {}, options: {}, errors: [] };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = args[i]!; // i < args.length
     const flag = /^--([a-z]+)(?:=(.*))?$/s.exec(arg);
-    if (flag && (RUN_OPTIONS as readonly string[]).includes(flag[1])) {
+    if (flag?.[1] !== undefined && (RUN_OPTIONS as readonly string[]).includes(flag[1])) {
       const name = flag[1] as RunOptionName;
       if (flag[2] !== undefined) { out.options[name] = flag[2]; continue; }
       const next = args[i + 1];
@@ -50,12 +50,12 @@ export function parseOverrides(args: readonly string[]): ParsedOverrides {
       continue;
     }
     if (arg.startsWith('-P') || arg.startsWith('-p')) { addConfig(out, arg.slice(2)); continue; }
-    const parts = arg.split('=');
-    if (parts.length < 2) {
+    const [name, value] = arg.split('=');
+    if (name === undefined || value === undefined) {
       out.errors.push(`Argument '${arg}' is neither -Pkey=value nor name=value (mlcube fails with "IndexError: list index out of range").`);
       continue;
     }
-    out.params[parts[0]] = parts[1];
+    out.params[name] = value; // as mlcube: the text after a second `=` is dropped
   }
   return out;
 }

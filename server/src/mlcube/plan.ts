@@ -134,7 +134,7 @@ export function planFromManifest(manifest: Record<string, unknown>, opts: PlanOp
   let taskName = opts.task;
   if (!taskName) {
     if (taskNames.length !== 1) return fail('task', `Task name could not be automatically resolved (supported tasks = ${pyStr(taskNames)}).`, warnings);
-    taskName = taskNames[0];
+    taskName = taskNames[0]!; // exactly one, checked just above
   }
   if (!Object.prototype.hasOwnProperty.call(rtasks, taskName)) {
     return fail('task', `Unknown tasks have been requested: supported tasks = ${pyStr(taskNames)}, requested tasks = ${pyStr([taskName])}, unknown tasks = ${pyStr([taskName])}.`, warnings);
@@ -318,18 +318,19 @@ function planEntrypoint(value: unknown, taskName: string, paramArgs: string[], w
   const sp = shlexSplit(value);
   if (!sp.ok) return fail('entrypoint', `${sp.error} (in the entrypoint of task ${taskName}: ${value})`, warnings);
   const tokens = sp.tokens;
-  if (tokens.length > 1) {
+  const [first] = tokens;
+  if (first !== undefined && tokens.length > 1) {
     const odd = tokens.slice(1).filter(needsShellQuoting);
     if (odd.length) {
       warnings.push(`mlcube re-joins the entrypoint's arguments with spaces and runs the line through the shell, so ${odd.map((t) => JSON.stringify(t)).join(', ')} will not reach the container as written.`);
     }
-    return { entrypoint: tokens, args: [...paramArgs], flag: tokens[0], rest: tokens.slice(1).join(' ') };
+    return { entrypoint: tokens, args: [...paramArgs], flag: first, rest: tokens.slice(1).join(' ') };
   }
-  if (tokens.length === 1) {
+  if (first !== undefined) {
     if (paramArgs.length) {
       warnings.push(`The entrypoint of task ${taskName} is a single token (${tokens[0]}): mlcube passes none of the ${paramArgs.length} parameter argument(s) (${paramArgs.join(' ')}); the volumes are still mounted.`);
     }
-    return { entrypoint: tokens, args: [], flag: tokens[0], rest: '' };
+    return { entrypoint: tokens, args: [], flag: first, rest: '' };
   }
   warnings.push(`The entrypoint of task ${taskName} is empty: mlcube runs with --entrypoint= (the image's ENTRYPOINT is cleared) and drops the task name.`);
   return { entrypoint: [''], args: [...paramArgs], flag: '', rest: '' };

@@ -67,7 +67,7 @@ function deref(s: JsonSchema | undefined): JsonSchema | undefined {
   let cur = s;
   for (let i = 0; cur?.$ref && i < 10; i++) {
     const m = /^#\/definitions\/(.+)$/.exec(cur.$ref);
-    const target = m ? definitions[m[1]] : undefined;
+    const target = m?.[1] !== undefined ? definitions[m[1]] : undefined;
     // Keep the referring schema's own title/description, which are more specific than the target's.
     cur = target ? { ...target, ...withoutRef(cur) } : undefined;
   }

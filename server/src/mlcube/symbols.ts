@@ -10,7 +10,7 @@ function ranges(doc: AnalyzedDocument, e: Entry): { range: Range; selectionRange
   // A block value's range runs to the start of the next line; the symbol ends with its last character.
   const text = doc.parsed.text;
   let last = end;
-  while (last > e.keySpan[1] && /\s/.test(text[last - 1])) last--;
+  while (last > e.keySpan[1] && /\s/.test(text.charAt(last - 1))) last--;
   return { range: lines.range(start, last), selectionRange: lines.range(e.keySpan[0], e.keySpan[1]) };
 }
 

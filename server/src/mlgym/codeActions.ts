@@ -14,10 +14,6 @@ import { declarationSnippet, type MlgymProject } from './userComponents';
 
 interface FixData { kind?: string; candidates?: string[]; replacement?: string; type?: string; variant?: string; configKeys?: string[]; slots?: string[]; block?: string; slot?: string }
 
-const overlaps = (a: Range, b: Range) =>
-  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) ||
-    b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
-
 export function mlgymCodeActions(doc: AnalyzedDocument, range: Range, diagnostics: Diagnostic[], ctx: ServiceContext): CodeAction[] {
   const out: CodeAction[] = [];
   const edit = (edits: TextEdit[]): WorkspaceEdit => ({ changes: { [doc.uri]: edits } });
@@ -55,7 +51,7 @@ function removeKeyEdit(doc: AnalyzedDocument, r: Range): TextEdit | undefined {
   if (first.trimStart().startsWith('-')) return undefined; // the first key of a list item: leave it to the user
   let end = r.start.line + 1;
   while (end < lines.length) {
-    const l = lines[end];
+    const l = lines[end]!; // end < lines.length
     if (l.trim() !== '' && l.length - l.trimStart().length <= indent) break;
     end++;
   }
@@ -117,7 +113,7 @@ function listToSweep(doc: AnalyzedDocument, range: Range): CodeAction | undefine
   const steps = pathAt(doc.parsed.doc?.contents, offset, doc.parsed.doc);
   const idx = steps.findIndex((s) => s.node && isSeq(s.node));
   if (idx < 1 || steps[1]?.key !== 'config') return undefined;
-  const step = steps[idx];
+  const step = steps[idx]!; // idx >= 1: found just above
   const seq = step.node;
   if (!isSeq(seq) || !step.pair || seq.items.length === 0 || !seq.range) return undefined;
   if (steps.slice(0, idx).some((s) => s.key === 'values' || typeof s.key === 'number')) return undefined;

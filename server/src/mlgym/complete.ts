@@ -64,7 +64,7 @@ function runItems(cc: CaretContext): Item[] | undefined {
 function gsItems(doc: AnalyzedDocument, cc: CaretContext, a: MlgymAnalysis, pos: Position): Item[] | undefined {
   const { registry } = a.project;
   const path = cc.path;
-  const block = path.length ? a.model.byName.get(path[0]) : undefined;
+  const block = path[0] !== undefined ? a.model.byName.get(path[0]) : undefined;
   const spec = block?.type && block.variant ? registry.get(block.type, block.variant) : undefined;
   const componentNames = a.model.blocks.map((b) => b.name).filter((n) => n !== path[0]);
   const sa = new SplitAnalysis(a.model, registry);

@@ -59,7 +59,7 @@ function keyBeforeValue(body: string): { key: string; length: number } | undefin
 /** The characters of a word before the caret: the longest suffix of `[\w.\-/]` characters. */
 function wordBefore(line: string): string {
   let i = line.length;
-  while (i > 0 && /[\w.\-/]/.test(line[i - 1])) i--;
+  while (i > 0 && /[\w.\-/]/.test(line.charAt(i - 1))) i--;
   return line.slice(i);
 }
 
@@ -104,12 +104,13 @@ export function caretContext(text: string, pos: Position): CaretContext {
   let threshold = cur.item ? cur.indent : cur.keyIndent;
   if (cur.item) path.push('-');
   for (let l = pos.line - 1; l >= 0 && threshold > 0; l--) {
-    const li = info(lines[l]);
+    const text = lines[l] ?? '';
+    const li = info(text);
     if (!li) continue;
     if (li.item) {
       if (li.indent >= threshold) continue;
       // `- key:` whose nested mapping holds the caret: the key is a parent inside the item.
-      if (li.key !== undefined && li.keyIndent < threshold && lines[l].trimEnd().endsWith(':')) path.push(li.key);
+      if (li.key !== undefined && li.keyIndent < threshold && text.trimEnd().endsWith(':')) path.push(li.key);
       path.push('-');
       threshold = li.indent;
     } else {

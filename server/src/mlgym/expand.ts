@@ -82,15 +82,15 @@ export class GridExpansion {
   private pickDict(node: Dict, index: number): Dict {
     const keys = Object.keys(node);
     const counts = keys.map((k) => this.counter.child(node[k]));
-    const digits = new Array<number>(keys.length);
+    const digits: number[] = [];
     let rest = index;
     // The last key varies fastest (itertools.product).
-    for (let i = keys.length - 1; i >= 0; i--) {
-      digits[i] = rest % counts[i];
-      rest = Math.floor(rest / counts[i]);
+    for (const count of [...counts].reverse()) {
+      digits.unshift(rest % count);
+      rest = Math.floor(rest / count);
     }
     const out: Dict = {};
-    keys.forEach((k, i) => { out[k] = this.pickChild(node[k], digits[i]); });
+    keys.forEach((k, i) => { out[k] = this.pickChild(node[k], digits[i]!); }); // one digit per key
     return out;
   }
 

@@ -27,8 +27,8 @@ export function expandGridRequest(doc: AnalyzedDocument, params: GridExpansionPa
       const v = valueAtPath(e.config, path);
       if (v !== undefined) pinned.set(path.join('\u0000'), json.copy(v));
     }
-    return pinned;
+    return { e, pinned };
   });
-  const experiments = page.map((e, i) => ({ id: e.id, config: json.copyPinned(e.config, swept[i]) }));
+  const experiments = swept.map(({ e, pinned }) => ({ id: e.id, config: json.copyPinned(e.config, pinned) }));
   return { count: a.grid.count, experiments, varying };
 }

@@ -2,16 +2,17 @@
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase(), t = b.toLowerCase();
   const prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  // prev has t.length + 1 entries throughout: every index below is in range.
   for (let i = 1; i <= s.length; i++) {
-    let diag = prev[0];
+    let diag = prev[0]!;
     prev[0] = i;
     for (let j = 1; j <= t.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (s[i - 1] === t[j - 1] ? 0 : 1));
+      const tmp = prev[j]!;
+      prev[j] = Math.min(tmp + 1, prev[j - 1]! + 1, diag + (s[i - 1] === t[j - 1] ? 0 : 1));
       diag = tmp;
     }
   }
-  return prev[t.length];
+  return prev[t.length]!;
 }
 
 export function suggest(word: string, candidates: Iterable<string>, max = 3): string[] {

@@ -153,7 +153,7 @@ export function yaml11Diagnostics(parsed: ParsedYaml): Diagnostic[] {
 export function pyFloat(s: string): string {
   const m = /^([-+]?)(\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE]([-+]?)([0-9]+)$/.exec(s);
   if (!m) return s;
-  let mant = m[2];
+  let mant = m[2]!; // group 2 is not optional in the pattern
   if (!mant.includes('.')) mant += '.0';
   else if (mant.endsWith('.')) mant += '0';
   else if (mant.startsWith('.')) mant = '0' + mant;

@@ -30,8 +30,9 @@ export function validateCv(parsed: ParsedYaml, model: GsModel): Diagnostic[] {
   const name = first.name;
   let mode = name;
   // `ValidationMode[<first key>]` ([M] cmd_entrypoint/cmd.py L218–219; the names in [M] modes.py L4–7).
-  if (name in LEGACY_MODES) {
-    mode = LEGACY_MODES[name];
+  const legacy = Object.prototype.hasOwnProperty.call(LEGACY_MODES, name) ? LEGACY_MODES[name] : undefined;
+  if (legacy !== undefined) {
+    mode = legacy;
     out.push(mlgymDiag(lines, keySpan(first.pair), 'cv-mode', `"${name}" is the 2021 name of this mode; MLgym HEAD looks the first key up as ValidationMode[...] (CROSS_VALIDATION, NESTED_CV, GRID_SEARCH) and raises KeyError: '${name}'.${name === 'NESTED_CROSS_VALIDATION' ? '' : ` Write ${mode}.`}`, { data: { kind: 'replace', candidates: [mode] } }));
   } else if (!(VALIDATION_MODES as readonly string[]).includes(name)) {
     const cands = suggest(name, VALIDATION_MODES);

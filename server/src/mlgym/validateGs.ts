@@ -521,7 +521,7 @@ function checkBlueprintComponents(ctx: Ctx): void {
   // A file with a handful of components is a fragment (tests, component_factory fixtures), not a blueprint config.
   const missing = ctx.project.requiredComponents.filter((n) => !ctx.model.byName.has(n));
   if (!missing.length) return;
-  const first = ctx.model.blocks[0];
+  const first = ctx.model.blocks[0]!; // blocks is not empty: checked above
   push(ctx, keySpan(first.pair), 'missing-blueprint-component', `No component named ${missing.map((m) => `"${m}"`).join(', ')}: the MLgym example blueprints build ${missing.length > 1 ? 'these' : 'this'} by name and pass ${missing.length > 1 ? 'them' : 'it'} to the gym job, so the run fails unless your blueprint does without (set required_components in .cubelab/mlgym-components.yml).`, { kind: 'missing-components', names: missing });
 }
 

@@ -15,10 +15,10 @@ import { joinPath, type MlgymProject } from './userComponents';
 export const RUN_TOP_KEYS = ['run_configuration', 'environment', 'logging'] as const;
 export const TRAIN_KEYS = ['num_epochs', 'gs_config_path', 'num_batches_per_epoch'] as const;
 export const WARM_KEYS = ['gridsearch_id', 'num_epochs', 'num_batches_per_epoch'] as const;
-export const ENV_KEYS: Record<string, readonly string[]> = {
+export const ENV_KEYS = {
   multiprocessing: ['process_count', 'computation_device_ids'],
   main_process: ['computation_device_id'],
-};
+} as const satisfies Record<string, readonly string[]>;
 export const LOGGING_KEYS = ['websocket_logging_servers', 'gs_rest_api_endpoint'] as const;
 export const GRIDSEARCH_ID = /^\d{4}-\d\d-\d\d--\d\d-\d\d-\d\d$/;
 
@@ -157,7 +157,8 @@ export function validateRun(parsed: ParsedYaml, docPath: string, project: MlgymP
       for (const item of seq?.items ?? []) {
         const v = toPy(item, doc);
         const parts = typeof v === 'string' ? v.split(':') : [];
-        const ok = typeof v === 'string' && parts.length === 3 && /^[A-Za-z][\w+.-]*$/.test(parts[0]) && parts[1].startsWith('//') && parts[1].length > 2 && /^\d+$/.test(parts[2]);
+        const [scheme = '', host = '', port = ''] = parts;
+        const ok = typeof v === 'string' && parts.length === 3 && /^[A-Za-z][\w+.-]*$/.test(scheme) && host.startsWith('//') && host.length > 2 && /^\d+$/.test(port);
         if (!ok) push(spanOf(item), 'logging-url', `${JSON.stringify(v)} is not scheme://host:port: MLgym splits each server on ":" into exactly protocol, host and port (no path) and raises ValueError otherwise. Write e.g. http://127.0.0.1:5002.`);
       }
     }

@@ -34,7 +34,7 @@ interface Segments {
    * `ranges[first[k] .. first[k+1])`, then those of the top-level keys after the container), so that an
    * edit shifts what follows it with one tight loop instead of a walk over the tree.
    */
-  ranges: number[][];
+  ranges: SourceRange[];
   first: number[];
 }
 
@@ -85,8 +85,8 @@ function computeSegments(parsed: ParsedYaml, container: string): Segments | null
   if (hasAliases(root)) return null;
   const rootItems = root.items;
   const ci = rootItems.findIndex((p) => isPair(p) && keyString(p) === container);
-  if (ci < 0) return null;
-  const map = rootItems[ci].value;
+  const map = rootItems[ci]?.value;
+  if (map === undefined) return null;
   if (!isMap(map) || (map as YAMLMap & { flow?: boolean }).flow || !map.range || !map.items.length) return null;
   const blocks: Block[] = [];
   let itemIndent = -1;
@@ -102,14 +102,15 @@ function computeSegments(parsed: ParsedYaml, container: string): Segments | null
     const nl = text.indexOf('\n', key.range[0]);
     blocks.push({ start: lineStart, end: -1, keyLineEnd: nl < 0 ? text.length : nl, key: k });
   }
-  if (itemIndent <= 0) return null;
-  for (let i = 0; i < blocks.length - 1; i++) blocks[i].end = blocks[i + 1].start;
+  const lastBlock = blocks[blocks.length - 1];
+  if (itemIndent <= 0 || !lastBlock) return null;
+  blocks.forEach((block, i) => { const after = blocks[i + 1]; if (after) block.end = after.start; });
   // The last item runs to the next top-level key's line (or the end of the text).
   const next = rootItems[ci + 1];
   const nextKey = next && isPair(next) ? (next.key as Node | null) : null;
-  blocks[blocks.length - 1].end = nextKey?.range ? lines.lineStart(lines.positionAt(nextKey.range[0]).line) : text.length;
+  lastBlock.end = nextKey?.range ? lines.lineStart(lines.positionAt(nextKey.range[0]).line) : text.length;
   if (next && !nextKey?.range) return null;
-  const ranges: number[][] = [];
+  const ranges: SourceRange[] = [];
   const first: number[] = [];
   for (const item of map.items) { first.push(ranges.length); collectRanges(item, ranges); }
   first.push(ranges.length);
@@ -144,7 +145,10 @@ export function changedSpan(a: string, b: string): { start: number; oldEnd: numb
   return { start: p, oldEnd: a.length - lo, newEnd: b.length - lo };
 }
 
-function collectRanges(node: unknown, out: number[][]): void {
+/** A node's [start, value end, node end] offsets, as the yaml package keeps them. */
+type SourceRange = NonNullable<Node['range']>;
+
+function collectRanges(node: unknown, out: SourceRange[]): void {
   const stack: unknown[] = [node];
   while (stack.length) {
     const n = stack.pop();
@@ -205,17 +209,17 @@ export function reanalyze(prev: AnalyzedDocument, version: number, text: string,
   if (delta === 0 && start === old.text.length) return fail('no change'); // no change: nothing to gain
   // Typing at the very end of the text extends the last item.
   const lastBlock = seg.blocks[seg.blocks.length - 1];
-  const index = start === old.text.length && lastBlock.end === start ? seg.blocks.length - 1 : findBlock(seg.blocks, start);
-  if (index < 0) return fail('edit outside the items');
+  const index = start === old.text.length && lastBlock?.end === start ? seg.blocks.length - 1 : findBlock(seg.blocks, start);
   const b = seg.blocks[index];
+  if (!b) return fail('edit outside the items');
   // Inside the item, after its key line; the newline that ends the item stays.
   if (start <= b.keyLineEnd || changedEnd > b.end || (b.end < old.text.length && changedEnd > b.end - 1)) return fail('outside the item body');
   const blockText = text.slice(b.start, b.end + delta);
   if (b.end < old.text.length && !blockText.endsWith('\n')) return fail('item lost its last newline');
   // No line of the new item may reach the item's column: that would change the structure around it.
   const blockLines = blockText.split('\n');
-  for (let i = 1; i < blockLines.length; i++) {
-    const l = blockLines[i].replace(/\r$/, '');
+  for (const line of blockLines.slice(1)) {
+    const l = line.replace(/\r$/, '');
     const lead = leadingSpaces(l);
     if (lead === l.length || l[lead] === '#') continue;
     if (lead <= seg.itemIndent || l[lead] === '\t') return fail('a line reaches the item column');
@@ -226,7 +230,8 @@ export function reanalyze(prev: AnalyzedDocument, version: number, text: string,
   // With a syntax error, the full parse could read past the item (an unclosed quote or bracket runs on
   // into the next task): only errors on lines without open quotes or brackets stay inside the item.
   if (pdoc.errors.length && !blockLines.every(lineIsClosed)) return fail('syntax error with an open quote or bracket');
-  if (pdoc.errors.some((e) => e.pos[0] < blockLines[0].length)) return fail('syntax error on the key line');
+  const keyLineLength = blockLines[0]?.length ?? 0;
+  if (pdoc.errors.some((e) => e.pos[0] < keyLineLength)) return fail('syntax error on the key line');
   if (pdoc.errors.length) {
     // After some errors the parser gives up on the rest of the stream, in the full text too: then the
     // item's tree stops short of its last line (or errors lie past it), and the full path is needed.
@@ -241,7 +246,8 @@ export function reanalyze(prev: AnalyzedDocument, version: number, text: string,
     if (end < lastContent || pdoc.errors.some((e) => e.pos[1] > end)) return fail('syntax error ends the stream');
   }
   const pmap = pdoc.contents;
-  if (!isMap(pmap) || pmap.items.length !== 1 || keyString(pmap.items[0]) !== b.key || hasAliases(pmap)) return fail('item is not one key with the same name');
+  const pair = isMap(pmap) && pmap.items.length === 1 ? pmap.items[0] as Pair<Node, Node | null> | undefined : undefined;
+  if (!isMap(pmap) || !pair || keyString(pair) !== b.key || hasAliases(pmap)) return fail('item is not one key with the same name');
   // The document kind must not change. It could only change through the content patterns documentKind.ts looks for below the top
   // level (its other patterns are top-level keys, which an item's body cannot hold): classify again when
   // the item mentions one of them, before or after the edit.
@@ -252,19 +258,19 @@ export function reanalyze(prev: AnalyzedDocument, version: number, text: string,
   }
 
   // Splice: the new pair in place of the old one, everything after it shifted.
-  const pair = pmap.items[0] as Pair<Node, Node | null>;
-  const fresh: number[][] = [];
+  const fresh: SourceRange[] = [];
   collectRanges(pair, fresh);
   if (fresh.length > 50_000) return fail('item too large'); // (the splice below spreads it as arguments)
   for (const r of fresh) { r[0] += b.start; r[1] += b.start; r[2] += b.start; }
   const doc = old.doc as Document.Parsed;
   (seg.map.items as Pair<Node, Node | null>[])[index] = pair;
   const { ranges, first: firstRange } = seg;
-  const a0 = firstRange[index], a1 = firstRange[index + 1];
+  // first has one entry per item plus one past the last: index and index + 1 are in range.
+  const a0 = firstRange[index]!, a1 = firstRange[index + 1]!;
   ranges.splice(a0, a1 - a0, ...fresh);
   const moved = fresh.length - (a1 - a0);
-  for (let i = index + 1; i < firstRange.length; i++) firstRange[i] += moved;
-  for (let i = a0 + fresh.length; i < ranges.length; i++) { const r = ranges[i]; r[0] += delta; r[1] += delta; r[2] += delta; }
+  for (let i = index + 1; i < firstRange.length; i++) firstRange[i]! += moved;
+  for (const r of ranges.slice(a0 + fresh.length)) { r[0] += delta; r[1] += delta; r[2] += delta; }
   const root = doc.contents as YAMLMap;
   for (const r of [seg.map.range, root.range, doc.range]) if (r) { r[1] += delta; r[2] += delta; }
   // Errors: the item's old ones out, its new ones in, later ones shifted.
@@ -294,7 +300,7 @@ export function lineIsClosed(line: string): boolean {
   let depth = 0;
   let prev = ''; // last non-space character outside quotes
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+    const c = line.charAt(i);
     if (quote) {
       if (quote === '"' && c === '\\') { i++; continue; }
       if (c === quote) { quote = ''; prev = c; }
@@ -314,8 +320,9 @@ function findBlock(blocks: Block[], offset: number): number {
   let lo = 0, hi = blocks.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (offset < blocks[mid].start) hi = mid - 1;
-    else if (offset >= blocks[mid].end) lo = mid + 1;
+    const block = blocks[mid]!; // lo <= mid <= hi < blocks.length
+    if (offset < block.start) hi = mid - 1;
+    else if (offset >= block.end) lo = mid + 1;
     else return mid;
   }
   return -1;
@@ -359,9 +366,10 @@ function viewWithOneItem(doc: AnalyzedDocument, seg: Segments, index: number): A
   if (!y || !isMap(root)) return undefined;
   const ci = root.items.findIndex((p) => isPair(p) && keyString(p) === seg.container);
   const cpair = root.items[ci];
-  if (ci < 0 || cpair.value !== seg.map) return undefined;
   const b = seg.blocks[index];
-  const items = shallow(seg.map, { items: [seg.map.items[index]] });
+  const item = seg.map.items[index];
+  if (!cpair || cpair.value !== seg.map || !b || !item) return undefined;
+  const items = shallow(seg.map, { items: [item] });
   const rootView = shallow(root, { items: root.items.map((p, i) => (i === ci ? shallow(p, { value: items as typeof p.value }) : p)) });
   const errors = y.errors.filter((e) => e.pos[0] >= b.start && e.pos[0] < b.end);
   const docView = shallow(y, { contents: rootView as typeof y.contents, errors, warnings: [] });

@@ -24,20 +24,21 @@ export class LineIndex {
     this.starts = starts;
   }
   get lineCount(): number { return this.starts.length; }
-  lineStart(line: number): number { return this.starts[Math.min(Math.max(line, 0), this.starts.length - 1)]; }
+  // starts always holds line 0's start, and every index below is clamped to it or found by the search: in range.
+  lineStart(line: number): number { return this.starts[Math.min(Math.max(line, 0), this.starts.length - 1)]!; }
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
     let lo = 0, hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= o) lo = mid; else hi = mid - 1;
+      if (this.starts[mid]! <= o) lo = mid; else hi = mid - 1;
     }
-    return { line: lo, character: o - this.starts[lo] };
+    return { line: lo, character: o - this.starts[lo]! };
   }
   offsetAt(pos: Position): number {
     if (pos.line >= this.starts.length) return this.text.length;
-    const start = this.starts[Math.max(pos.line, 0)];
-    const end = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
+    const start = this.starts[Math.max(pos.line, 0)]!;
+    const end = this.starts[pos.line + 1] ?? this.text.length;
     return Math.min(start + Math.max(pos.character, 0), end);
   }
   range(start: number, end: number): Range {

@@ -35,7 +35,7 @@ export function structureDiagnostics(parsed: ParsedYaml, opts: StructureOptions)
   }
   if (parsed.docs.length > 1) {
     const second = parsed.docs[1];
-    const start = second.range?.[0] ?? 0;
+    const start = second?.range?.[0] ?? 0;
     const lineStart = lines.lineStart(Math.max(0, lines.positionAt(start).line - 1));
     out.push(diag(lines, [lineStart, Math.max(lineStart + 3, start)], 'error', 'yaml-multiple-documents',
       `This file holds ${parsed.docs.length} YAML documents; ${opts.tool} reads a single document and fails with "expected a single document in the stream".`));
@@ -95,7 +95,7 @@ function duplicatesIn(items: Pair<Node, Node | null>[], path: (string | number)[
       if (i >= 16) {
         // Switch to an index that holds the first occurrence of every key so far.
         seen = new Map();
-        for (let j = 0; j <= i; j++) { const k = keys[j]; if (k !== undefined && !seen.has(k)) seen.set(k, items[j]); }
+        for (let j = 0; j <= i; j++) { const k = keys[j]; if (k !== undefined && !seen.has(k)) seen.set(k, items[j]!); } // keys and items run in step
       }
     }
     if (first) reportDuplicate(item, first, key, path, parsed, opts, out);

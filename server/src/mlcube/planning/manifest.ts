@@ -69,9 +69,9 @@ function pyKeyType(key: unknown): string {
 export function loadManifest(parsed: ParsedYaml): LoadedManifest {
   if (parsed.docs.length > 1) return { ok: false, error: 'ComposerError: expected a single document in the stream, but found another document (mlcube cannot load this file).' };
   if (!parsed.doc) return { ok: false, error: 'ConfigAttributeError: Missing key tasks (the manifest is empty).' };
-  if (parsed.doc.errors.length) return { ok: false, error: `mlcube cannot load this file: ${parsed.doc.errors[0].message}` };
+  if (parsed.doc.errors.length) return { ok: false, error: `mlcube cannot load this file: ${parsed.doc.errors[0]?.message}` };
   const doc = parsePyYaml(parsed.text);
-  if (doc.errors.length) return { ok: false, error: `mlcube cannot load this file: ${doc.errors[0].message}` };
+  if (doc.errors.length) return { ok: false, error: `mlcube cannot load this file: ${doc.errors[0]?.message}` };
   let dup: string | undefined;
   walkMaps(doc.contents, (map, path) => {
     if (dup) return;

@@ -9,7 +9,7 @@ export function shlexSplit(s: string): ShlexResult {
   let i = 0;
   const ws = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
   while (i < s.length) {
-    const c = s[i];
+    const c = s.charAt(i);
     if (ws(c)) {
       if (inToken) { tokens.push(cur); cur = ''; inToken = false; }
       i++;
