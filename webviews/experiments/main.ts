@@ -14,7 +14,7 @@ import {
   type ExperimentRow, type ExperimentsFromWebview, type ExperimentsToWebview, type ExperimentsViewState,
 } from '../../shared/webview-protocol/experiments';
 import { connectToHost, el } from '../shared/host';
-import { cellText, columnsFor, compareRows, parseColumnFilter, rowFilter, type Column } from './table';
+import { cellText, columnsFor, parseColumnFilter, rowFilter, sortRows, type Column } from './table';
 
 const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
@@ -166,6 +166,7 @@ function computeColumns(): void {
   }
   pool.length = 0;
   spacer.replaceChildren();
+  columnsVersion++;
 }
 
 function renderChooser(): void {
@@ -188,46 +189,84 @@ function renderChooser(): void {
 }
 
 // ---- rows ---------------------------------------------------------------------------------------------
-const pool: HTMLElement[] = [];
+/**
+ * Row elements, reused as the view scrolls. Each remembers what it shows (index in the view, the row object, the
+ * columns) and each cell its text and class, so a render writes only what changed: rows that stay in view while
+ * scrolling, and cells whose text a live update did not change, cost nothing (writing 30 cells of every visible
+ * row on each scroll event was most of a frame).
+ */
+interface PooledRow extends HTMLElement { shownIndex?: number; shownRow?: ExperimentRow; shownVersion?: number }
+interface PooledCell extends HTMLElement { shownText?: string; shownClass?: string }
+const pool: PooledRow[] = [];
+/** Bumped when the columns change (the pool is rebuilt then). */
+let columnsVersion = 0;
 
 function refresh(): void {
   const keep = rowFilter(state.filter, columns, state.columnFilters);
   view = rows.filter(keep);
   const sortCol = state.sort && columns.find((c) => c.id === state.sort?.column);
-  if (sortCol && state.sort) view.sort(compareRows(sortCol, state.sort.descending));
+  if (sortCol && state.sort) view = sortRows(view, sortCol, state.sort.descending);
   count.textContent = view.length === rows.length ? `${rows.length} experiments` : `${view.length} of ${rows.length} experiments`;
   spacer.style.height = `${view.length * ROW_HEIGHT}px`;
   render();
+}
+
+/** Live updates: applied to the rows at once, drawn once per frame (a log can send many per frame). */
+let refreshFrame = 0;
+function scheduleRefresh(): void {
+  if (refreshFrame) return;
+  refreshFrame = requestAnimationFrame(() => { refreshFrame = 0; refresh(); });
 }
 
 function render(): void {
   const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
   const selected = new Set(state.selected);
-  const needed = last - first;
+  const needed = Math.max(0, last - first);
   while (pool.length < needed) {
-    const r = el('div', 'row');
+    const r: PooledRow = el('div', 'row');
     r.title = 'Double-click: model card. Alt+double-click: experiment_config.json';
     r.style.gridTemplateColumns = header.style.gridTemplateColumns;
     for (const _c of columns) r.append(el('div', 'cell'));
+    r.hidden = true;
     pool.push(r);
     spacer.append(r);
   }
-  for (let i = 0; i < pool.length; i++) {
-    const r = pool[i];
-    const row = view[first + i];
-    if (i >= needed || !row) { r.hidden = true; continue; }
-    r.hidden = false;
-    r.style.transform = `translateY(${(first + i) * ROW_HEIGHT}px)`;
-    r.dataset.id = row.id;
-    r.dataset.index = String(first + i);
-    r.classList.toggle('selected', selected.has(row.id));
-    columns.forEach((c, j) => {
-      const cell = r.children[j] as HTMLElement;
-      cell.textContent = cellText(row, c);
-      cell.className = `cell${c.kind === 'score' || c.kind === 'progress' || c.kind === 'epoch' ? ' num' : ''}${c.kind === 'status' ? ` status-${row.status}` : ''}`;
-    });
+  // Rows already showing an index still in view keep it; the others are free for the indexes that came into view.
+  const byIndex = new Map<number, PooledRow>();
+  const free: PooledRow[] = [];
+  for (const r of pool) {
+    const i = r.shownIndex;
+    if (i !== undefined && i >= first && i < last && !byIndex.has(i)) byIndex.set(i, r);
+    else { r.shownIndex = undefined; free.push(r); }
   }
+  for (let i = first; i < last; i++) {
+    const row = view[i];
+    let r = byIndex.get(i);
+    if (!r) {
+      r = free.pop() as PooledRow;
+      r.shownIndex = i;
+      r.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      r.dataset.index = String(i);
+    }
+    if (r.hidden) r.hidden = false;
+    const isSelected = selected.has(row.id);
+    if (r.classList.contains('selected') !== isSelected) r.classList.toggle('selected', isSelected);
+    if (r.shownRow === row && r.shownVersion === columnsVersion) continue;
+    r.shownRow = row;
+    r.shownVersion = columnsVersion;
+    if (r.dataset.id !== row.id) r.dataset.id = row.id;
+    for (let j = 0; j < columns.length; j++) {
+      const c = columns[j];
+      const cell = r.children[j] as PooledCell;
+      const text = cellText(row, c);
+      if (cell.shownText !== text) { cell.textContent = text; cell.shownText = text; }
+      const cls = `cell${c.kind === 'score' || c.kind === 'progress' || c.kind === 'epoch' ? ' num' : ''}${c.kind === 'status' ? ` status-${row.status}` : ''}`;
+      if (cell.shownClass !== cls) { cell.className = cls; cell.shownClass = cls; }
+    }
+  }
+  // What is left over shows nothing now.
+  for (const r of free) if (!r.hidden) r.hidden = true;
 }
 
 viewport.addEventListener('scroll', () => render(), { passive: true });
@@ -296,8 +335,7 @@ host.onMessage((m) => {
       upsert(m.rows);
       varying = m.varyingParams;
       scoreKeys = m.scoreKeys;
-      if (newColumns) { computeColumns(); renderChooser(); }
-      refresh();
+      if (newColumns) { computeColumns(); renderChooser(); refresh(); } else scheduleRefresh();
       break;
     }
     case 'select':

@@ -5,6 +5,8 @@ export interface Column {
   id: string;
   label: string;
   kind: 'id' | 'status' | 'progress' | 'epoch' | 'param' | 'score';
+  /** The parameter's or score's key (the id without its `param:`/`score:` prefix), looked up per cell. */
+  key?: string;
 }
 
 export function columnsFor(varyingParams: readonly string[], scoreKeys: readonly string[]): Column[] {
@@ -13,8 +15,8 @@ export function columnsFor(varyingParams: readonly string[], scoreKeys: readonly
     { id: 'status', label: 'Status', kind: 'status' },
     { id: 'progress', label: 'Progress', kind: 'progress' },
     { id: 'epoch', label: 'Epoch', kind: 'epoch' },
-    ...varyingParams.map((p): Column => ({ id: `param:${p}`, label: p, kind: 'param' })),
-    ...scoreKeys.map((s): Column => ({ id: `score:${s}`, label: s, kind: 'score' })),
+    ...varyingParams.map((p): Column => ({ id: `param:${p}`, label: p, kind: 'param', key: p })),
+    ...scoreKeys.map((s): Column => ({ id: `score:${s}`, label: s, kind: 'score', key: s })),
   ];
 }
 
@@ -24,8 +26,8 @@ export function cellValue(row: ExperimentRow, col: Column): CellValue | undefine
     case 'status': return row.status;
     case 'progress': return row.progress;
     case 'epoch': return row.epoch < 0 ? null : row.epoch;
-    case 'param': return row.params[col.id.slice(6)];
-    case 'score': return row.scores[col.id.slice(6)];
+    case 'param': return row.params[col.key ?? col.id.slice(6)];
+    case 'score': return row.scores[col.key ?? col.id.slice(6)];
   }
 }
 
@@ -121,28 +123,47 @@ export function rowFilter(
     const m = /^([^=<>]+)(>=|<=|=|>|<)(.+)$/.exec(term);
     const col = m ? columns.find((c) => c.label.toLowerCase() === m[1]) : undefined;
     if (m && col) {
-      const want = m[3];
-      const f = parseColumnFilter(m[2] + want);
+      const op = m[2]!, want = m[3]!; // groups 2 and 3 are not optional in the pattern
+      const f = parseColumnFilter(op + want);
       const numeric = (row: ExperimentRow) => {
         const v = numberOf(row, col);
         return f.kind === 'compare' && v !== undefined && compareNumber(f, v, cellText(row, col));
       };
       // `=` is the exact text (shown or raw) or the same number; comparisons are numeric only (`lr>abc`: nothing).
-      if (m[2] !== '=') return numeric;
+      if (op !== '=') return numeric;
       return (row: ExperimentRow) => cellText(row, col).toLowerCase() === want
         || String(cellValue(row, col) ?? '').toLowerCase() === want || numeric(row);
     }
-    return (row: ExperimentRow) => columns.some((c) => cellText(row, c).toLowerCase().includes(term));
+    // A term matches when some cell's text contains it: one lower-cased string per row and column set, cells
+    // joined by a character a term (split on whitespace) never holds, so a match never spans two cells.
+    return (row: ExperimentRow) => searchText(row, columns).includes(term);
   });
   for (const col of columns) {
-    const input = Object.hasOwn(columnFilters, col.id) ? columnFilters[col.id] : '';
+    const input = (Object.hasOwn(columnFilters, col.id) ? columnFilters[col.id] : undefined) ?? '';
     if (input.trim()) tests.push(columnFilterTest(input, col));
   }
   if (tests.length === 0) return () => true;
   return (row) => tests.every((t) => t(row));
 }
 
+const searchTexts = new WeakMap<ExperimentRow, { columns: readonly Column[]; text: string }>();
+
+/**
+ * Every cell's text of a row, lower-cased, joined by U+0000; kept per row object until the columns change
+ * (a live update replaces the row object). Typing in the filter of 10,000 rows × 30 columns then costs one
+ * `includes` per row instead of 30 formatted cells.
+ */
+export function searchText(row: ExperimentRow, columns: readonly Column[]): string {
+  const cached = searchTexts.get(row);
+  if (cached && cached.columns === columns) return cached.text;
+  const text = columns.map((c) => cellText(row, c).toLowerCase()).join('\u0000');
+  searchTexts.set(row, { columns, text });
+  return text;
+}
+
 const STATUS_ORDER = ['running', 'queued', 'configured', 'failed', 'done', 'unknown'];
+/** Text sorted as people expect numbers in it (`exp2` before `exp10`); one collator, not one per comparison. */
+const collator = new Intl.Collator(undefined, { numeric: true });
 
 /** Compares two rows on a column; empty cells always sort last, numbers numerically, ids as numbers. */
 export function compareRows(col: Column, descending: boolean): (a: ExperimentRow, b: ExperimentRow) => number {
@@ -155,7 +176,37 @@ export function compareRows(col: Column, descending: boolean): (a: ExperimentRow
     let c: number;
     if (col.kind === 'status') c = STATUS_ORDER.indexOf(String(va)) - STATUS_ORDER.indexOf(String(vb));
     else if (typeof va === 'number' && typeof vb === 'number') c = va - vb;
-    else c = String(va).localeCompare(String(vb), undefined, { numeric: true });
+    else c = collator.compare(String(va), String(vb));
     return descending ? -c : c;
   };
+}
+
+/**
+ * `rows` sorted by `col` as compareRows orders them (stable), each row's value looked up once: sorting 10,000
+ * rows compares about 140,000 times, and a cell lookup per comparison was most of the time.
+ */
+export function sortRows(rows: readonly ExperimentRow[], col: Column, descending: boolean): ExperimentRow[] {
+  const n = rows.length;
+  const nums = new Float64Array(n);
+  const texts: string[] = new Array<string>(n);
+  // 0: empty (always last), 1: number, 2: text (status: its rank, as a number).
+  const kinds = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = cellValue(rows[i], col);
+    if (v === undefined || v === null) kinds[i] = 0;
+    else if (col.kind === 'status') { kinds[i] = 1; nums[i] = STATUS_ORDER.indexOf(String(v)); }
+    else if (typeof v === 'number') { kinds[i] = 1; nums[i] = v; }
+    else { kinds[i] = 2; texts[i] = String(v); }
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  const sign = descending ? -1 : 1;
+  order.sort((a, b) => {
+    const ka = kinds[a];
+    const kb = kinds[b];
+    if (ka === 0 || kb === 0) return ka === kb ? 0 : ka === 0 ? 1 : -1;
+    // A number and a text in one column: compared as texts, as compareRows does.
+    const c = ka === 1 && kb === 1 ? nums[a] - nums[b] : collator.compare(ka === 1 ? String(nums[a]) : texts[a], kb === 1 ? String(nums[b]) : texts[b]);
+    return sign * c;
+  });
+  return order.map((i) => rows[i]);
 }

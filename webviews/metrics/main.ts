@@ -129,7 +129,8 @@ function lineStyles(): (experiment: string) => { stroke: string; dash?: number[]
   return (experiment) => {
     const i = index.get(experiment) ?? 0;
     const round = Math.floor(i / PALETTE.length) % 3;
-    return { stroke: colours[i % PALETTE.length], dash: round === 0 ? undefined : round === 1 ? [6, 3] : [2, 2] };
+    // colours has one entry per palette entry, and the index is taken modulo its length.
+    return { stroke: colours[i % PALETTE.length]!, dash: round === 0 ? undefined : round === 1 ? [6, 3] : [2, 2] };
   };
 }
 
@@ -206,7 +207,7 @@ function build(key: string): void {
     cursor: { drag: { x: true, y: false }, points: { show: !many } },
     scales: { x: { time: false }, y: state.logScale ? { distr: 3 } : {} },
     hooks: {
-      setScale: [(u, scale) => { if (scale === 'x' && !settingScale) zoomed(key, u.scales.x.min, u.scales.x.max); }],
+      setScale: [(u, scale) => { const x = u.scales.x; if (scale === 'x' && x && !settingScale) zoomed(key, x.min, x.max); }],
       draw: [() => { draws.push([performance.now(), key, data.get(key)?.request ?? 0]); if (draws.length > 1000) draws.splice(0, 500); }],
     },
     axes: [{ ...axis, label: 'epoch' }, { ...axis }],
@@ -235,8 +236,8 @@ function zoomed(key: string, min: number | null | undefined, max: number | null 
   const d = data.get(key);
   if (!d || min === null || max === null || min === undefined || max === undefined) return;
   const o = d.overview;
-  const x0 = o.x.length ? o.x[0] : min;
-  const x1 = o.x.length ? o.x[o.x.length - 1] : max;
+  const x0 = o.x[0] ?? min;
+  const x1 = o.x[o.x.length - 1] ?? max;
   // uPlot's own double-click sets the x scale back to the data's extent: that is not a zoom.
   if (!d.zoom && min <= x0 && max >= x1) return;
   d.zoom = [min, max];

@@ -12,11 +12,11 @@ const xPixels = new WeakMap<object, { key: string; px: Float64Array }>();
 
 function pixelsOf(u: uPlot, xs: ArrayLike<number>): Float64Array {
   const sx = u.scales.x;
-  const key = `${sx.min}|${sx.max}|${u.bbox.left}|${u.bbox.width}`;
+  const key = `${sx?.min}|${sx?.max}|${u.bbox.left}|${u.bbox.width}`;
   const hit = xPixels.get(xs as object);
   if (hit && hit.key === key && hit.px.length === xs.length) return hit.px;
   const px = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) px[i] = u.valToPos(xs[i], 'x', true);
+  for (let i = 0; i < xs.length; i++) px[i] = u.valToPos(xs[i]!, 'x', true); // i < xs.length
   xPixels.set(xs as object, { key, px });
   return px;
 }
@@ -25,15 +25,16 @@ export const sharedAxisLines: uPlot.Series.PathBuilder = (u, seriesIdx, idx0, id
   const xs = u.data[0] as ArrayLike<number>;
   const ys = u.data[seriesIdx] as ArrayLike<number | null | undefined>;
   const px = pixelsOf(u, xs);
-  const scale = u.series[seriesIdx].scale ?? 'y';
+  const scale = u.series[seriesIdx]?.scale ?? 'y';
   const path = new Path2D();
   let started = false;
   for (let i = idx0; i <= idx1; i++) {
     const v = ys[i];
     if (v === null || v === undefined || v !== v) continue;
     const y = u.valToPos(v, scale, true);
-    if (started) path.lineTo(px[i], y);
-    else { path.moveTo(px[i], y); started = true; }
+    const x = px[i]!; // idx0..idx1 index the data, and px has one entry per x value
+    if (started) path.lineTo(x, y);
+    else { path.moveTo(x, y); started = true; }
   }
   return { stroke: path, fill: null, clip: null, flags: 0 };
 };

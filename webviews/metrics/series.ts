@@ -24,24 +24,24 @@ export function mergeAligned(chart: Aligned, experiment: string, x: ArrayLike<nu
   if (!row) { row = new Array<number>(xs.length).fill(Number.NaN); chart.rows.set(experiment, row); }
   const rows = [...chart.rows.values()] as number[][];
   for (let i = 0; i < x.length; i++) {
-    const v = x[i];
+    const v = x[i]!; // i < x.length
     const n = xs.length;
     let at: number;
-    if (n === 0 || v > xs[n - 1]) {
+    if (n === 0 || v > xs[n - 1]!) {
       xs.push(v);
       for (const r of rows) r.push(Number.NaN);
       at = n;
     } else {
       let lo = 0;
       let hi = n;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (xs[mid] < v) lo = mid + 1; else hi = mid; }
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (xs[mid]! < v) lo = mid + 1; else hi = mid; } // mid < n
       if (xs[lo] !== v) {
         xs.splice(lo, 0, v);
         for (const r of rows) r.splice(lo, 0, Number.NaN);
       }
       at = lo;
     }
-    row[at] = y[i];
+    row[at] = y[i] ?? Number.NaN; // a y array shorter than its x leaves a gap
   }
 }
 
@@ -61,8 +61,8 @@ export function column(row: number[] | Float64Array, smoothing: number, logScale
   let last = 0;
   let count = 0;
   for (let i = 0; i < row.length; i++) {
-    let v: number | null = row[i];
-    if (!Number.isFinite(v)) { out[i] = null; continue; }
+    let v = row[i];
+    if (v === undefined || !Number.isFinite(v)) { out[i] = null; continue; }
     if (smoothing > 0) {
       last = last * smoothing + (1 - smoothing) * v;
       count++;

@@ -38,7 +38,7 @@ export function chartGeometry(lines: ChartLineInput[], width = 320, height = 160
     let last: { x: number; y: number } | null = null;
     l.epochs.forEach((e, i) => {
       const v = l.values[i];
-      if (!Number.isFinite(v)) return;
+      if (v === undefined || !Number.isFinite(v)) return;
       last = { x: sx(e), y: sy(v) };
       pts.push(`${pts.length ? 'L' : 'M'} ${last.x} ${last.y}`);
     });
