@@ -176,7 +176,7 @@ test('runform: values per task: another task\'s form shows its own values; a rea
   assert.equal(await disabled(p, 'save'), true);
   assert.match(await status(p), /restricted/);
   await input(p, 'epochs').fill('4');
-  assert.equal((await lastPosted(p, 'changed'))?.values?.epochs, 4, 'still remembered');
+  assert.equal(((await lastPosted(p, 'changed'))?.values as Record<string, unknown> | undefined)?.epochs, 4, 'still remembered');
   await p.page.keyboard.press('Control+Enter');
   assert.equal((await p.posted()).filter((m) => m.type === 'run').length, 0);
   // Messages that do not fit the contract are dropped, the form stays.
