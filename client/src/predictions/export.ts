@@ -6,10 +6,9 @@
  * 1 MiB blocks, files copied a few at a time), cancellable, with progress, and described by `export.json`.
  * Pure Node: no `vscode`.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFile, mkdir, open, readdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { existsSync, type Dirent } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { confidenceOf, type CocoRle, type PredictedBox, type Prediction } from '../../../shared/prediction-format';
 import type { ItemReview, ReviewState, Verdict } from './reviews';
 import { imageSize } from './imageSize';
@@ -60,6 +59,8 @@ export class NothingToExport extends Error {}
 /** One item as it is exported: its label or boxes after review. */
 export interface ExportItem {
   p: Prediction;
+  /** The input file on disk. */
+  file: string;
   review: ItemReview;
   label?: string;
   boxes?: PredictedBox[];
@@ -68,10 +69,17 @@ export interface ExportItem {
   part: 'train' | 'val';
 }
 
-/** Which part an item goes to: stable per file and seed. */
+/**
+ * Which part an item goes to: stable per file and seed. The file's sha256 is already a uniform hash of its bytes;
+ * it is mixed with the seed by FNV-1a and MurmurHash3's finaliser (a cryptographic hash per item cost as much as
+ * writing the whole JSONL export).
+ */
 export function partOf(sha256: string, seed: string, valFraction: number): 'train' | 'val' {
-  const h = createHash('sha256').update(seed).update('\0').update(sha256).digest();
-  return h.readUInt32BE(0) / 0x1_0000_0000 < valFraction ? 'val' : 'train';
+  const text = `${seed}\0${sha256}`;
+  let h = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  return (h >>> 0) / 0x1_0000_0000 < valFraction ? 'val' : 'train';
 }
 
 /** The items an export keeps, with the reasons for the others. */
@@ -100,7 +108,7 @@ export function selectItems(src: ExportSource, f: ExportFilters, format: ExportF
     const wantsLabel = format === 'imagefolder';
     const wantsBoxes = format === 'coco' || format === 'yolo';
     if ((wantsLabel && label === undefined) || (wantsBoxes && !boxes)) { skipped.notApplicable++; continue; }
-    items.push({ p, review, ...(label !== undefined ? { label } : {}), ...(boxes ? { boxes } : {}), ...(masks ? { masks } : {}), part: partOf(p.sha256, f.seed, f.valFraction) });
+    items.push({ p, file: join(src.inputFolder, p.path), review, ...(label !== undefined ? { label } : {}), ...(boxes ? { boxes } : {}), ...(masks ? { masks } : {}), part: partOf(p.sha256, f.seed, f.valFraction) });
   }
   return { items, skipped };
 }
@@ -111,10 +119,11 @@ class BlockWriter {
   private size = 0;
   constructor(private readonly fh: FileHandle) {}
   static async open(path: string): Promise<BlockWriter> { return new BlockWriter(await open(path, 'w')); }
-  async write(s: string): Promise<void> {
+  /** Buffers `s`; a promise only when the buffer was written out (so a line costs no await). */
+  write(s: string): Promise<void> | undefined {
     this.parts.push(s);
     this.size += s.length;
-    if (this.size >= 1 << 20) await this.flush();
+    return this.size >= 1 << 20 ? this.flush() : undefined;
   }
   async flush(): Promise<void> {
     if (!this.parts.length) return;
@@ -163,12 +172,9 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
     counts[part]++;
     for (const l of labels) counts.byLabel[part][l] = (counts.byLabel[part][l] ?? 0) + 1;
   };
-  const source = (it: ExportItem) => join(src.inputFolder, ...it.p.path.split('/'));
+  const there = await filesThere(items.map((it) => it.file));
   const present: ExportItem[] = [];
-  for (const it of items) {
-    if (!existsSync(source(it))) { skipped.missingFile++; continue; }
-    present.push(it);
-  }
+  items.forEach((it, k) => { if (there[k]) present.push(it); else skipped.missingFile++; });
 
   if (opts.format === 'jsonl' || opts.format === 'csv') {
     const writers = opts.format === 'jsonl'
@@ -179,15 +185,18 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
     try {
       for (const it of present) {
         check();
-        const file = source(it);
+        let flushed: Promise<void> | undefined;
         if (writers) {
-          const line = { path: it.p.path, file, sha256: it.p.sha256, verdict: it.review.verdict, ...(it.label !== undefined ? { label: it.label } : {}), ...(it.boxes ? { boxes: it.boxes } : {}) };
-          await writers[it.part].write(JSON.stringify(line) + '\n');
+          const line: Record<string, unknown> = { path: it.p.path, file: it.file, sha256: it.p.sha256, verdict: it.review.verdict };
+          if (it.label !== undefined) line.label = it.label;
+          if (it.boxes) line.boxes = it.boxes;
+          flushed = writers[it.part].write(JSON.stringify(line) + '\n');
         } else if (csv) {
-          const head = `${csvCell(it.p.path)},${csvCell(file)},${it.p.sha256},${it.part},${it.review.verdict}`;
+          const head = `${csvCell(it.p.path)},${csvCell(it.file)},${it.p.sha256},${it.part},${it.review.verdict}`;
           if (it.boxes?.length) for (const b of it.boxes) await csv.write(`${head},${csvCell(b.label)},${b.score},${b.x},${b.y},${b.width},${b.height}\n`);
-          else await csv.write(`${head},${csvCell(it.label ?? '')},${it.label === it.p.label ? it.p.score ?? '' : ''},,,,\n`);
+          else flushed = csv.write(`${head},${csvCell(it.label ?? '')},${it.label === it.p.label ? it.p.score ?? '' : ''},,,,\n`);
         }
+        if (flushed) await flushed;
         count(it.part, it.label !== undefined ? [it.label] : (it.boxes ?? []).map((b) => b.label));
         tick(it.p.path);
       }
@@ -203,12 +212,12 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
       let m = made.get(dir);
       if (!m) { m = mkdir(dir, { recursive: true }); made.set(dir, m); }
       await m;
-      await copyFile(source(it), join(dir, flatName(it.p.path)));
+      await copyFile(it.file, join(dir, flatName(it.p.path)));
       count(it.part, [it.label!]);
       tick(it.p.path);
     });
   } else {
-    await exportBoxes(present, opts, source, count, tick);
+    await exportBoxes(present, opts, count, tick);
   }
 
   const split = present.map((it) => ({ sha256: it.p.sha256, path: it.p.path, ...(it.label !== undefined ? { label: it.label } : {}), ...(it.p.label !== undefined ? { predicted: it.p.label } : {}), verdict: it.review.verdict, part: it.part }));
@@ -221,6 +230,35 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
     split: split.map((s) => ({ sha256: s.sha256, path: s.path, part: s.part })),
   }, null, 2) + '\n');
   return result;
+}
+
+/**
+ * Which of these files are there (regular files, or links to something): one readdir per folder rather than a
+ * stat per file (10,000 inputs in a few class folders: a few calls, not 10,000). A folder that cannot be listed
+ * falls back to a check per file.
+ */
+export async function filesThere(files: readonly string[]): Promise<boolean[]> {
+  const byDir = new Map<string, number[]>();
+  files.forEach((f, k) => {
+    const d = dirname(f);
+    const list = byDir.get(d);
+    if (list) list.push(k); else byDir.set(d, [k]);
+  });
+  const out = new Array<boolean>(files.length).fill(false);
+  for (const [d, ks] of byDir) {
+    let entries: Map<string, Dirent> | undefined;
+    try { entries = new Map((await readdir(d, { withFileTypes: true })).map((e) => [e.name, e])); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+    }
+    for (const k of ks) {
+      const f = files[k]!;
+      if (!entries) { out[k] = existsSync(f); continue; }
+      const e = entries.get(basename(f));
+      // A link or an entry of unknown type: followed, as opening the file will.
+      out[k] = !!e && (e.isFile() || (!e.isDirectory() && existsSync(f)));
+    }
+  }
+  return out;
 }
 
 /** Runs `fn` over the items a few at a time (file copies overlap; order of the counts does not matter). */
@@ -236,7 +274,7 @@ async function copyAll(items: ExportItem[], opts: ExportOptions, fn: (it: Export
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
 }
 
-async function exportBoxes(items: ExportItem[], opts: ExportOptions, source: (it: ExportItem) => string,
+async function exportBoxes(items: ExportItem[], opts: ExportOptions,
   count: (part: 'train' | 'val', labels: string[]) => void, tick: (m: string) => void): Promise<void> {
   const labels = [...new Set(items.flatMap((it) => (it.boxes ?? []).map((b) => b.label)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const classId = new Map(labels.map((l, k) => [l, k]));
@@ -246,7 +284,7 @@ async function exportBoxes(items: ExportItem[], opts: ExportOptions, source: (it
   const coco = { train: { images: [] as unknown[], annotations: [] as unknown[] }, val: { images: [] as unknown[], annotations: [] as unknown[] } };
   let imageId = 0, annId = 0;
   await copyAll(items, opts, async (it) => {
-    const file = source(it);
+    const file = it.file;
     const size = await imageSize(file);
     const name = flatName(it.p.path);
     if (!size) { tick(it.p.path); return; }

@@ -4,7 +4,6 @@
  * than `maxLineBytes` is reported without being held in memory. Pure Node: no `vscode`.
  */
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { parsePredictionLine, type Prediction, type PredictionProblem } from '../../../shared/prediction-format';
 
 export interface PredictionsFile {
@@ -35,8 +34,9 @@ export async function readPredictions(file: string, opts: ReadOptions = {}): Pro
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    const decoder = new StringDecoder('utf8');
-    let partial = '';
+    // A line inside one chunk is decoded at once; the pieces of a line that spans chunks are kept as bytes and
+    // decoded whole (so a character split between chunks survives), up to maxLine bytes.
+    let pieces: Buffer[] = [];
     let partialBytes = 0;
     let tooLong = false;
     let lineNo = 0;
@@ -49,6 +49,11 @@ export async function readPredictions(file: string, opts: ReadOptions = {}): Pro
       const r = parsePredictionLine(t, lineNo);
       if (r.ok) { out.predictions.push(r.prediction); out.lines.push(lineNo); } else problem(r.problem.line, r.problem.message);
     };
+    const pending = (): string => {
+      const text = tooLong ? '' : Buffer.concat(pieces).toString('utf8');
+      pieces = []; partialBytes = 0;
+      return text;
+    };
     for (;;) {
       if (opts.signal?.aborted) throw new Error('Reading the predictions was cancelled.');
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
@@ -57,19 +62,19 @@ export async function readPredictions(file: string, opts: ReadOptions = {}): Pro
       let start = 0;
       while (start < chunk.length) {
         const nl = chunk.indexOf(10, start);
-        const piece = chunk.subarray(start, nl < 0 ? chunk.length : nl);
+        const end = nl < 0 ? chunk.length : nl;
         if (!tooLong) {
-          partialBytes += piece.length;
-          if (partialBytes > maxLine) { tooLong = true; partial = ''; decoder.end(); } else partial += decoder.write(piece);
+          partialBytes += end - start;
+          if (partialBytes > maxLine) { tooLong = true; pieces = []; }
+          else if (nl < 0 || pieces.length) pieces.push(Buffer.from(chunk.subarray(start, end))); // buf is read into again
         }
         if (nl < 0) break;
-        if (!tooLong) partial += decoder.end();
-        finish(partial);
-        partial = ''; partialBytes = 0;
-        start = nl + 1;
+        finish(pieces.length || tooLong ? pending() : chunk.toString('utf8', start, end));
+        pieces = []; partialBytes = 0;
+        start = end + 1;
       }
     }
-    if (partialBytes > 0 || tooLong) { if (!tooLong) partial += decoder.end(); finish(partial); }
+    if (partialBytes > 0 || tooLong) finish(pending());
   } finally {
     await fh.close();
   }

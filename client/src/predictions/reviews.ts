@@ -31,6 +31,9 @@ export type ReviewLine = ReviewAction | UndoAction;
 
 export interface ItemReview { verdict: Verdict; correction?: Correction; at?: string; actionId?: string }
 
+/** Shared by every item without a verdict in force (most of a fresh run's): read only. */
+const UNREVIEWED: ItemReview = Object.freeze({ verdict: 'unreviewed' });
+
 export const reviewKey = (sha256: string, model: string): string => `${sha256} ${model}`;
 
 const VERDICTS: ReadonlySet<string> = new Set(['unreviewed', 'valid', 'invalid', 'corrected']);
@@ -66,6 +69,8 @@ export function parseReviewLine(text: string): ReviewLine | undefined {
 export class ReviewState {
   /** Per item key: its actions in order (undone ones included, flagged by `undone`). */
   private readonly history = new Map<string, ReviewAction[]>();
+  /** The same lists by model, then sha256: the strings of a parsed line keep their hash, a joined key does not. */
+  private readonly byModel = new Map<string, Map<string, ReviewAction[]>>();
   private readonly byId = new Map<string, ReviewAction>();
   private readonly undone = new Set<string>();
   badLines = 0;
@@ -82,24 +87,37 @@ export class ReviewState {
     const key = reviewKey(line.sha256, line.model);
     this.byId.set(line.id, line);
     const h = this.history.get(key);
-    if (h) h.push(line); else this.history.set(key, [line]);
+    if (h) h.push(line);
+    else {
+      const list = [line];
+      this.history.set(key, list);
+      let m = this.byModel.get(line.model);
+      if (!m) { m = new Map(); this.byModel.set(line.model, m); }
+      m.set(line.sha256, list);
+    }
     return key;
   }
 
   get(sha256: string, model: string): ItemReview {
-    return this.getKey(reviewKey(sha256, model));
+    return this.latest(this.byModel.get(model)?.get(sha256));
   }
 
   getKey(key: string): ItemReview {
-    const h = this.history.get(key);
+    return this.latest(this.history.get(key));
+  }
+
+  /** An item's verdict in force: its last action not undone. */
+  private latest(h: ReviewAction[] | undefined): ItemReview {
     if (h) {
       for (let i = h.length - 1; i >= 0; i--) {
         const a = h[i]!;
         if (this.undone.has(a.id)) continue;
-        return { verdict: a.verdict, ...(a.correction ? { correction: a.correction } : {}), at: a.at, actionId: a.id };
+        const r: ItemReview = { verdict: a.verdict, at: a.at, actionId: a.id };
+        if (a.correction) r.correction = a.correction;
+        return r;
       }
     }
-    return { verdict: 'unreviewed' };
+    return UNREVIEWED;
   }
 
   isUndone(id: string): boolean { return this.undone.has(id); }

@@ -3,15 +3,16 @@
  * does (invalid left out, corrected exported with its correction, unreviewed only when asked), class folders with
  * their counts, JSONL and CSV lines, COCO's published structure (info, licenses, images, annotations, categories;
  * bbox [x, y, w, h], RLE segmentation) and YOLO's line format, the stable split, export.json, and a clear
- * refusal when nothing is validated.
+ * refusal when nothing is validated; files that are not there; the items the Review panel is sent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FILTERS, NothingToExport, exportLabelled, partOf, type ExportSource } from '../../../client/src/predictions/export';
-import { ReviewsFile } from '../../../client/src/predictions/reviews';
+import { DEFAULT_FILTERS, NothingToExport, exportLabelled, filesThere, partOf, type ExportSource } from '../../../client/src/predictions/export';
+import { ReviewState, ReviewsFile, reviewKey } from '../../../client/src/predictions/reviews';
+import { classesOf, reviewItemsOf, topScores } from '../../../client/src/predictions/reviewItems';
 import { sizeFromHeader } from '../../../client/src/predictions/imageSize';
 import type { Prediction } from '../../../shared/prediction-format';
 
@@ -149,4 +150,53 @@ test('image sizes from headers: PNG, GIF, BMP, JPEG', () => {
   const bmp = Buffer.alloc(30); bmp.write('BM', 0, 'ascii'); bmp.writeInt32LE(5, 18); bmp.writeInt32LE(-7, 22);
   assert.deepEqual(sizeFromHeader(bmp), { width: 5, height: 7 });
   assert.equal(sizeFromHeader(Buffer.from('not an image')), undefined);
+});
+
+test('files that are not there are counted as missing and left out: a deleted file, a folder, a dangling link, a missing folder', async () => {
+  const { src, dir } = await classification();
+  const input = src.inputFolder;
+  rmSync(join(input, '0', 'd0.png'));
+  rmSync(join(input, '1', 'd1.png'));
+  mkdirSync(join(input, '1', 'd1.png')); // a folder where the file was
+  rmSync(join(input, '2', 'd2.png'));
+  symlinkSync(join(dir, 'nowhere.png'), join(input, '2', 'd2.png'));
+  rmSync(join(input, '3', 'd13.png'));
+  symlinkSync(join(input, '3', 'd3.png'), join(input, '3', 'd13.png')); // a link to a file: there
+  const extra: Prediction = { path: 'gone/x.png', sha256: sha(500), model: M, label: '9', score: 0.9 };
+  src.reviews.apply({ v: 1, id: 'extra', at: '2026-12-03T00:00:00Z', sha256: extra.sha256, model: M, verdict: 'valid' });
+  const r = await exportLabelled({ ...src, predictions: [...src.predictions, extra] }, { outDir: join(dir, 'missing'), format: 'jsonl', filters: DEFAULT_FILTERS });
+  assert.equal(r.counts.skipped.missingFile, 4);
+  const paths = r.split.map((s) => s.path);
+  for (const gone of ['0/d0.png', '1/d1.png', '2/d2.png', 'gone/x.png']) assert.ok(!paths.includes(gone), gone);
+  assert.ok(paths.includes('3/d13.png'), 'a link to a file is exported');
+  assert.equal(r.counts.train + r.counts.val, 70 - 3);
+  assert.deepEqual(await filesThere([join(input, '3', 'd3.png'), join(input, '1', 'd1.png'), join(dir, 'no', 'such.png')]), [true, false, false]);
+});
+
+test('the split: stable per file and seed, about the share asked for, another seed another split', () => {
+  const parts = Array.from({ length: 4000 }, (_, k) => partOf(sha(k * 7919), 'cubelab', 0.2));
+  assert.deepEqual(parts, Array.from({ length: 4000 }, (_, k) => partOf(sha(k * 7919), 'cubelab', 0.2)));
+  const val = parts.filter((p) => p === 'val').length / parts.length;
+  assert.ok(val > 0.17 && val < 0.23, `validation share ${val}`);
+  const other = Array.from({ length: 4000 }, (_, k) => partOf(sha(k * 7919), 'another seed', 0.2));
+  assert.ok(other.filter((p, k) => p !== parts[k]).length > 400, 'another seed moves items');
+  assert.ok(parts.every((_p, k) => partOf(sha(k * 7919), 'cubelab', 0) === 'train'), 'no validation share: all train');
+});
+
+test('review items: verdicts folded in, the best three scores highest first', () => {
+  const file = {
+    file: 'p.jsonl', lines: [1, 2], problems: [], problemCount: 0, lineCount: 2,
+    predictions: [
+      { path: 'a.png', sha256: sha(1), model: M, label: '3', score: 0.6, scores: { '0': 0.1, '3': 0.6, '8': 0.25, '9': 0.05 } },
+      { path: 'b.png', sha256: sha(2), model: M, boxes: [{ label: '7', score: 0.9, x: 1, y: 2, width: 3, height: 4 }] },
+    ] as Prediction[],
+  };
+  const state = new ReviewState();
+  state.apply({ v: 1, id: 'a', at: 't', sha256: sha(2), model: M, verdict: 'corrected', correction: { boxes: [] } });
+  const { items, keyToIndex } = reviewItemsOf(file, state);
+  assert.deepEqual(items[0], { i: 0, path: 'a.png', verdict: 'unreviewed', label: '3', score: 0.6, top: [['3', 0.6], ['8', 0.25], ['0', 0.1]] });
+  assert.deepEqual(items[1], { i: 1, path: 'b.png', verdict: 'corrected', boxes: file.predictions[1]!.boxes, correction: { boxes: [] } });
+  assert.deepEqual(keyToIndex.get(reviewKey(sha(2), M)), [1]);
+  assert.deepEqual(classesOf(file), ['0', '3', '7', '8', '9']);
+  assert.deepEqual(topScores({ a: 0.2, b: 0.5, c: 0.5, d: 0.1 }, 2), [['b', 0.5], ['c', 0.5]], 'ties in the object\'s order');
 });

@@ -13,7 +13,8 @@ import {
   type ReviewCommand, type ReviewFromWebview, type ReviewItem, type ReviewToWebview,
 } from '../../../../shared/webview-protocol/review';
 import { readPredictions, type PredictionsFile } from '../read';
-import { ReviewsFile, reviewKey } from '../reviews';
+import { ReviewsFile } from '../reviews';
+import { classesOf, reviewItemsOf } from '../reviewItems';
 
 export const REVIEWS_FILE = 'reviews.jsonl';
 export const SESSION_FILE = 'predict.json';
@@ -37,24 +38,12 @@ export function inputFolderOf(predictionsFile: string): { inputFolder: string; r
   return { inputFolder: path.dirname(predictionsFile) };
 }
 
-/** Classes for the digit keys: every label the file names, in natural order (so "3" is key 3 for digits). */
-export function classesOf(file: PredictionsFile): string[] {
-  const set = new Set<string>();
-  for (const p of file.predictions) {
-    if (p.scores) for (const k of Object.keys(p.scores)) set.add(k);
-    if (p.label !== undefined) set.add(p.label);
-    for (const b of p.boxes ?? []) set.add(b.label);
-    if (p.mask) for (const l of Array.isArray(p.mask.labels) ? p.mask.labels : Object.values(p.mask.labels)) set.add(l);
-  }
-  return [...set].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-}
-
 export class ReviewPanel implements vscode.Disposable {
   readonly host: PanelHost<ReviewFromWebview, ReviewToWebview>;
   private file: PredictionsFile | undefined;
   readonly reviews: ReviewsFile;
   private readonly undoStack: string[] = [];
-  private readonly keyToIndex = new Map<string, number[]>();
+  private keyToIndex = new Map<string, number[]>();
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly inputFolder: string;
@@ -85,18 +74,9 @@ export class ReviewPanel implements vscode.Disposable {
       return;
     }
     const f = this.file;
-    this.keyToIndex.clear();
-    const items: ReviewItem[] = f.predictions.map((p, i) => {
-      const key = reviewKey(p.sha256, p.model);
-      const list = this.keyToIndex.get(key);
-      if (list) list.push(i); else this.keyToIndex.set(key, [i]);
-      const r = this.reviews.state.getKey(key);
-      const top = p.scores ? Object.entries(p.scores).sort((a, b) => b[1] - a[1]).slice(0, 3) as [string, number][] : undefined;
-      return {
-        i, path: p.path, ...(p.label !== undefined ? { label: p.label, score: p.score ?? 0 } : {}), ...(top ? { top } : {}),
-        ...(p.boxes ? { boxes: p.boxes } : {}), ...(p.mask ? { mask: p.mask } : {}), verdict: r.verdict, ...(r.correction ? { correction: r.correction } : {}),
-      };
-    });
+    const built = reviewItemsOf(f, this.reviews.state);
+    this.keyToIndex = built.keyToIndex;
+    const items = built.items;
     const webview = this.panel.webview;
     this.host.send({
       type: 'init', source: this.predictionsFile, title: `Review: ${path.relative(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', this.predictionsFile) || this.predictionsFile}`,
