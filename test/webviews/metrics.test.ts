@@ -26,7 +26,7 @@ const init: Extract<MetricsToWebview, { type: 'init' }> = {
   ],
 };
 
-type Charts = { key: string; labels: string[]; data: (number | null)[][]; resolution: string; range: [number, number] | null; zoom: [number, number] | null }[];
+type Charts = { key: string; labels: string[]; data: (number | null)[][]; resolution: string; range: [number, number] | null; zoom: [number, number] | null; ticks: { x: string[]; y: string[] } }[];
 const charts = (p: WebviewPage) => p.page.evaluate(() => window.cubelabMetricsProbe?.charts() ?? []) as Promise<Charts>;
 const chart = async (p: WebviewPage, key: string) => (await charts(p)).find((c) => c.key === key);
 const settled = (p: WebviewPage) => p.page.waitForFunction(() => window.cubelabMetricsProbe?.flushed());
@@ -217,6 +217,34 @@ test('zooming asks for the visible range, which then shows every point; a double
   assert.equal(back?.resolution, 'minmax');
   assert.equal(back?.zoom, null);
   assert.ok((back?.data[0].length ?? 0) >= ready.width - 1);
+  await clean(p);
+  await p.page.close();
+});
+
+test('axes: epochs as integers (no 0.5 tick with three epochs), values in steps of 1, 2 or 5 × 10^k', async () => {
+  const p = await openWebview(h, 'metrics');
+  await p.send(init);
+  await p.page.locator('.chart canvas').first().waitFor();
+  await settled(p);
+  const nice = (labels: string[]) => {
+    const vs = labels.map(Number);
+    const steps = new Set(vs.slice(1).map((v, i) => Number((v - vs[i]!).toPrecision(6))));
+    assert.equal(steps.size, 1, `one step between ${labels}`);
+    const [step] = [...steps] as [number];
+    const m = Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6));
+    assert.ok([1, 2, 5].includes(m), `step ${step} of ${labels}`);
+  };
+  for (const c of await charts(p)) {
+    // Epochs 0, 1, 2 over a few hundred pixels: uPlot's own increments would label 0, 0.5, 1, 1.5, 2.
+    assert.deepEqual(c.ticks.x, ['0', '1', '2'], c.key);
+    assert.ok(c.ticks.y.length >= 3, `${c.key}: ${c.ticks.y}`);
+    nice(c.ticks.y);
+  }
+  // Zoomed into less than one epoch, the epoch axis still shows no fractional tick.
+  await p.page.evaluate(() => window.cubelabMetricsProbe?.zoom('val_F1_SCORE_macro', 0.2, 0.9));
+  await p.page.waitForFunction(() => window.cubelabMetricsProbe?.charts().find((c) => c.key === 'val_F1_SCORE_macro')?.zoom !== null);
+  const z = await chart(p, 'val_F1_SCORE_macro');
+  assert.ok(z!.ticks.x.every((l) => /^-?\d+$/.test(l)), `integer labels only: ${z!.ticks.x}`);
   await clean(p);
   await p.page.close();
 });

@@ -19,6 +19,7 @@ import {
 import { connectToHost, el, themeColor } from '../shared/host';
 import { column, mergeAligned, type Aligned } from './series';
 import { sharedAxisLines } from './paths';
+import { allIntegers, niceIncrements } from '../../shared/niceTicks';
 
 const host = connectToHost<MetricsToWebview, MetricsFromWebview, MetricsViewState>(isMetricsToWebview, isMetricsViewState);
 
@@ -210,7 +211,12 @@ function build(key: string): void {
       setScale: [(u, scale) => { const x = u.scales.x; if (scale === 'x' && x && !settingScale) zoomed(key, x.min, x.max); }],
       draw: [() => { draws.push([performance.now(), key, data.get(key)?.request ?? 0]); if (draws.length > 1000) draws.splice(0, 500); }],
     },
-    axes: [{ ...axis, label: 'epoch' }, { ...axis }],
+    // Nice steps (1, 2, 5 × 10^k); epochs are whole numbers, so their axis never steps below 1 (no 0.5 ticks).
+    // A log scale keeps uPlot's own decades.
+    axes: [
+      { ...axis, label: 'epoch', incrs: allIntegers(d?.overview.x ?? []) ? INTEGER_INCRS : NICE_INCRS, values: tickLabels(key, 'x') },
+      { ...axis, ...(state.logScale ? {} : { incrs: NICE_INCRS, values: tickLabels(key, 'y') }) },
+    ],
     series: [
       { label: 'epoch' },
       // Width 1: the rasteriser's fast path for antialiased lines (1.5 took ten times as long to paint 100 lines).
@@ -223,6 +229,22 @@ function build(key: string): void {
   if (d?.zoom) setX(c.plot, d.zoom);
   // uPlot's own double-click shows all of the data it has; a zoomed chart has only the zoomed range: go back to the overview.
   c.plot.over.addEventListener('dblclick', () => unzoom(key));
+}
+
+const NICE_INCRS = niceIncrements();
+const INTEGER_INCRS = niceIncrements(true);
+/** key → the tick labels each axis last drew (for the probe: what the user reads under the chart). */
+const drawnTicks = new Map<string, { x: string[]; y: string[] }>();
+
+/** Tick labels with as many decimals as the step needs (0.1 → "0.3", not "0.30000000000000004"). */
+function tickLabels(key: string, axis: 'x' | 'y'): (u: uPlot, splits: number[], axisIdx: number, space: number, incr: number) => string[] {
+  return (_u, splits, _i, _space, incr) => {
+    const decimals = Math.min(12, Math.max(0, -Math.floor(Math.log10(incr) + 1e-9)));
+    const labels = splits.map((v) => (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential(1) : v.toFixed(decimals)));
+    const t = drawnTicks.get(key) ?? drawnTicks.set(key, { x: [], y: [] }).get(key)!;
+    t[axis] = labels;
+    return labels;
+  };
 }
 
 function setX(plot: uPlot, range: [number, number]): void {
@@ -386,7 +408,7 @@ host.onMessage((m) => {
 declare global {
   interface Window {
     cubelabMetricsProbe?: {
-      charts(): { key: string; labels: string[]; data: (number | null)[][]; resolution: string; range: [number, number] | null; zoom: [number, number] | null }[];
+      charts(): { key: string; labels: string[]; data: (number | null)[][]; resolution: string; range: [number, number] | null; zoom: [number, number] | null; ticks: { x: string[]; y: string[] } }[];
       dropped(): number;
       flushed(): boolean;
       zoom(key: string, min: number, max: number): void;
@@ -404,6 +426,7 @@ window.cubelabMetricsProbe = {
     resolution: data.get(key)?.shown.resolution ?? '',
     range: data.get(key)?.shown.range ?? null,
     zoom: data.get(key)?.zoom ?? null,
+    ticks: drawnTicks.get(key) ?? { x: [], y: [] },
   })),
   dropped: () => host.dropped.count,
   flushed: () => frame === 0 && dirty.size === 0,

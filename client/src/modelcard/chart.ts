@@ -1,7 +1,8 @@
 /**
  * Geometry of the card's small result charts (one per metric or loss tag, one line per split), shared by the
- * HTML export (SVG text) and the webview (SVG elements). Pure, no imports: the webview bundle includes it.
+ * HTML export (SVG text) and the webview (SVG elements). Pure, nothing but the pure tick helper imported: the webview bundle includes it.
  */
+import { allIntegers, niceAxis, niceTicks } from '../../../shared/niceTicks';
 export interface ChartLineInput { label: string; epochs: number[]; values: number[] }
 export interface ChartGeometry {
   width: number;
@@ -13,6 +14,9 @@ export interface ChartGeometry {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+/** At most this many intervals between ticks on the small charts. */
+const X_TICKS = 5;
+const Y_TICKS = 4;
 
 /** Short tick text: 3 significant digits, exponent form for very small or large magnitudes. */
 export function formatTick(v: number): string {
@@ -31,6 +35,9 @@ export function chartGeometry(lines: ChartLineInput[], width = 320, height = 160
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (x0 === x1) { x0 -= 1; x1 += 1; }
   if (y0 === y1) { const pad = Math.abs(y0) * 0.1 || 1; y0 -= pad; y1 += pad; }
+  // The value axis starts and ends on a nice tick; the epoch axis spans the data exactly.
+  const yAxis = niceAxis(y0, y1, Y_TICKS, { extend: true });
+  [y0, y1] = [yAxis.min, yAxis.max];
   const sx = (x: number) => round(plot.left + ((x - x0) / (x1 - x0)) * (plot.right - plot.left));
   const sy = (y: number) => round(plot.bottom - ((y - y0) / (y1 - y0)) * (plot.bottom - plot.top));
   const out = lines.map((l) => {
@@ -44,10 +51,8 @@ export function chartGeometry(lines: ChartLineInput[], width = 320, height = 160
     });
     return { label: l.label, d: pts.join(' '), last };
   });
-  const ticks = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
-  const nx = Math.max(2, Math.min(5, Math.max(...xs) - Math.min(...xs) + 1));
-  const xTicks = [...new Set(ticks(x0, x1, nx).map((v) => Math.round(v)))]
-    .filter((v) => v >= x0 && v <= x1).map((v) => ({ x: sx(v), label: String(v) }));
-  const yTicks = ticks(y0, y1, 4).map((v) => ({ y: sy(v), label: formatTick(v) }));
+  // Epochs are whole numbers: their axis steps by 1, 2, 5, 10, … and never shows 0.5.
+  const xTicks = niceTicks(x0, x1, X_TICKS, allIntegers(xs)).map((v) => ({ x: sx(v), label: formatTick(v) }));
+  const yTicks = yAxis.ticks.map((v) => ({ y: sy(v), label: formatTick(v) }));
   return { width, height, plot, lines: out, xTicks, yTicks };
 }
