@@ -260,6 +260,17 @@ export const SweepFileRequest = new RequestType<SweepFileParams, SweepFileResult
 export interface ServerNoticeParams { level: 'info' | 'warning' | 'error'; message: string }
 export const ServerNoticeNotification = new NotificationType<ServerNoticeParams>('cubelab/serverNotice');
 
+// ---- cubelab/yamlSyntaxOwner: another extension reports YAML syntax errors (Red Hat's YAML) ----
+/**
+ * Sent by the client at start (initializationOptions.yamlSyntaxOwner) and whenever it changes: the id of an
+ * extension that reports YAML syntax errors and duplicate keys in the documents CubeLab validates, or null.
+ * While one does, CubeLab leaves those to it (each would show twice in the Problems panel) and keeps its own checks.
+ */
+export interface YamlSyntaxOwnerParams { extension: string | null }
+export const YamlSyntaxOwnerNotification = new NotificationType<YamlSyntaxOwnerParams>('cubelab/yamlSyntaxOwner');
+/** What the client passes as the server's initializationOptions. */
+export interface CubeLabInitializationOptions { yamlSyntaxOwner?: string | null }
+
 // ---- MLExchange entries and MedPerf records in and out, run forms (the interop issue; docs/interop.md) ----
 /** A file of a cube, relative to its folder (POSIX separators), with its text. */
 export interface ImportedFile { path: string; text: string }

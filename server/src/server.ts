@@ -10,7 +10,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   DocumentKindRequest, ServerInfoRequest, TaskPlanRequest, GridExpansionRequest, CubesRequest, StoredConfigRequest, SweepFileRequest, defaultSettings, type CubeLabSettings,
   MlexchangeImportRequest, MlexchangeExportRequest, MedperfRecordRequest, RunFormRequest, RunFormWriteRequest,
+  YamlSyntaxOwnerNotification, type CubeLabInitializationOptions,
 } from '../../shared/lsp-protocol';
+import { leaveSyntaxTo } from './service/yamlSyntaxOwner';
 import { fileUriToPath as uriToPath } from '../../shared/fileUri';
 import { type AnalyzedDocument, type KindProvider, type ServiceContext } from './service/languageService';
 import { providers } from './service/registry';
@@ -36,6 +38,8 @@ const timers = new Map<string, NodeJS.Timeout>();
 const incrementalValidator = new IncrementalValidator();
 const validatedVersion = new Map<string, number>();
 let configurationPull = false;
+/** The extension that reports YAML syntax errors itself (Red Hat's YAML), told by the client; null: CubeLab does. */
+let yamlSyntaxOwner: string | null = null;
 let codeLensRefresh = false;
 let inlayHintRefresh = false;
 let refreshPending = false;
@@ -87,7 +91,7 @@ function providerFor(uri: string): [AnalyzedDocument, KindProvider] | undefined 
 function validateNow(uri: string): void {
   timers.delete(uri);
   const hit = providerFor(uri);
-  const diagnostics = hit && ctx.settings.validation.enable ? guard('validation', [], () => incrementalValidator.validate(hit[0], hit[1], ctx)) : [];
+  const diagnostics = hit && ctx.settings.validation.enable ? leaveSyntaxTo(yamlSyntaxOwner, guard('validation', [], () => incrementalValidator.validate(hit[0], hit[1], ctx))) : [];
   validatedVersion.set(uri, documents.get(uri)?.version ?? -1);
   void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics });
 }
@@ -124,6 +128,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   codeLensRefresh = !!params.capabilities.workspace?.codeLens?.refreshSupport;
   inlayHintRefresh = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
   ctx.workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter(Boolean);
+  const init = params.initializationOptions as CubeLabInitializationOptions | undefined;
+  yamlSyntaxOwner = typeof init?.yamlSyntaxOwner === 'string' ? init.yamlSyntaxOwner : null;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -148,6 +154,13 @@ connection.onInitialized(async () => {
     for (const d of documents.all()) scheduleValidation(d.uri, 0);
     refreshViews();
   }
+});
+
+connection.onNotification(YamlSyntaxOwnerNotification, (p) => {
+  const owner = typeof p?.extension === 'string' ? p.extension : null;
+  if (owner === yamlSyntaxOwner) return;
+  yamlSyntaxOwner = owner;
+  for (const d of documents.all()) scheduleValidation(d.uri, 0);
 });
 
 connection.onDidChangeConfiguration(async () => {

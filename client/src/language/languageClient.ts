@@ -9,8 +9,9 @@ import {
   CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, State, TransportKind,
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
 } from 'vscode-languageclient/node';
-import { ServerInfoRequest, ServerNoticeNotification, type ServerInfoResult } from '../../../shared/lsp-protocol';
+import { ServerInfoRequest, ServerNoticeNotification, type CubeLabInitializationOptions, type ServerInfoResult } from '../../../shared/lsp-protocol';
 import { DocumentStatus, type ServerState } from './documentStatus';
+import { followYamlSyntaxOwner, yamlSyntaxOwner } from './yamlSyntaxOwner';
 
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60_000;
@@ -22,6 +23,7 @@ export class CubeLabLanguageClient implements vscode.Disposable {
   private gaveUp = false;
   private traceChannel: vscode.OutputChannel | undefined;
   private readonly status = new DocumentStatus(() => this.client);
+  private readonly yamlOwner = followYamlSyntaxOwner(() => this.client);
   /** How many times the server was restarted after dying (for tests and the info command). */
   restarts = 0;
 
@@ -42,6 +44,8 @@ export class CubeLabLanguageClient implements vscode.Disposable {
         { scheme: 'untitled', language: 'yaml' },
       ],
       synchronize: { configurationSection: 'cubelab' },
+      // A function: asked again at every (re)start of the server.
+      initializationOptions: (): CubeLabInitializationOptions => ({ yamlSyntaxOwner: yamlSyntaxOwner() }),
       outputChannel: this.output,
       traceOutputChannel: (this.traceChannel ??= vscode.window.createOutputChannel('CubeLab Language Server Trace')),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -111,6 +115,7 @@ export class CubeLabLanguageClient implements vscode.Disposable {
   dispose(): void {
     void this.client?.stop();
     this.status.dispose();
+    this.yamlOwner.dispose();
     this.traceChannel?.dispose();
   }
 }
