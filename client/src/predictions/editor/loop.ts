@@ -3,7 +3,7 @@
  * "Retrain from Reviews". Export asks for the format, the verdicts, the classes, a lowest score and the validation
  * share (each remembered), writes with progress and can be cancelled; nothing validated is a message, not an
  * error. Retrain exports the reviews as class folders and runs the cube's train task on them through the run
- * layer, then shows the before/after comparison beside the new run's metrics.
+ * layer, then shows the previous run's metrics, the new run's beside them, and the before/after comparison.
  */
 import * as path from 'node:path';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
@@ -177,11 +177,17 @@ export class FeedbackLoop {
     await writeFile(path.join(exportDir, 'comparison.json'), JSON.stringify(comparison, null, 2) + '\n');
     const md = path.join(exportDir, 'comparison.md');
     await writeFile(md, comparisonMarkdown(comparison, path.relative(path.dirname(session.manifest), exportDir)));
-    // The new run's metrics, and the comparison beside them.
+    // The previous run's metrics (the newest run of the cube before this one), the new run's in a group to its
+    // right, and the comparison beside them.
     if (events) {
       const fresh = (await readdir(events).catch(() => [] as string[])).filter((d) => !beforeRuns.has(d));
       const newest = await newestFolder(events, fresh);
-      if (newest) await vscode.commands.executeCommand('cubelab.openMetrics', path.join(events, newest, 'event_storage.log'));
+      const previous = await newestFolder(events, [...beforeRuns]);
+      if (previous) await vscode.commands.executeCommand('cubelab.openMetrics', path.join(events, previous, 'event_storage.log'));
+      if (newest) {
+        if (previous) await vscode.commands.executeCommand('workbench.action.newGroupRight');
+        await vscode.commands.executeCommand('cubelab.openMetrics', path.join(events, newest, 'event_storage.log'));
+      }
     }
     await vscode.window.showTextDocument(vscode.Uri.file(md), { viewColumn: vscode.ViewColumn.Beside, preview: false });
     return comparison;
