@@ -51,7 +51,19 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 interface Point { x: number; y: number }
 
+/**
+ * Graphs already laid out, by config object. A card that follows a growing run is rebuilt several times a second
+ * from the same config, and the layout (dagre) was most of each rebuild; configs are parsed once and never changed.
+ */
+const laidOut = new WeakMap<Record<string, unknown>, PipelineGraph>();
+
 export function buildPipelineGraph(config: Record<string, unknown>): PipelineGraph {
+  let graph = laidOut.get(config);
+  if (!graph) { graph = layoutPipelineGraph(config); laidOut.set(config, graph); }
+  return graph;
+}
+
+function layoutPipelineGraph(config: Record<string, unknown>): PipelineGraph {
   const components = componentsOf(config);
   const byId = new Map(components.map((c) => [c.id, c]));
   // A requirement on a component the config lacks still gets a node, flagged, so the gap is visible.

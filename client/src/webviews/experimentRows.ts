@@ -17,6 +17,17 @@ export function flattenConfig(config: Record<string, unknown>, prefix = '', out:
   return out;
 }
 
+/**
+ * Flattened configs by config object: an experiment's config is set once, while its row is rebuilt on every
+ * change of a live run (the same params object each time, which also tells the feed the columns did not change).
+ */
+const flattened = new WeakMap<Record<string, unknown>, Record<string, CellValue>>();
+function paramsOf(config: Record<string, unknown>): Record<string, CellValue> {
+  let p = flattened.get(config);
+  if (!p) { p = flattenConfig(config); flattened.set(config, p); }
+  return p;
+}
+
 export function experimentRow(e: ExperimentAggregate): ExperimentRow {
   const p = e.progress;
   let progress: number | null = null;
@@ -24,8 +35,10 @@ export function experimentRow(e: ExperimentAggregate): ExperimentRow {
   else if (p?.numEpochs) progress = Math.min(1, ((p.currentEpoch ?? 0) + (p.phase === 'train' ? p.batchFraction ?? 0 : 0)) / p.numEpochs);
   const scores = e.latestScores();
   for (const [k, v] of Object.entries(scores)) if (!Number.isFinite(v)) delete scores[k];
-  return { id: e.id, status: e.state, progress, epoch: e.lastEpoch, params: e.config ? flattenConfig(e.config) : {}, scores };
+  return { id: e.id, status: e.state, progress, epoch: e.lastEpoch, params: e.config ? paramsOf(e.config) : NO_PARAMS, scores };
 }
+
+const NO_PARAMS: Record<string, CellValue> = Object.freeze({}) as Record<string, CellValue>;
 
 /** Keys whose value is not the same in every row (a key missing from some rows varies too). */
 export function varyingParams(rows: readonly ExperimentRow[]): string[] {
