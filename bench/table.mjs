@@ -103,7 +103,7 @@ async function cubelabPage(h, message) {
   await p.page.evaluate(() => {
     const filter = document.getElementById('filter');
     const header = (label) => Array.from(document.querySelectorAll('.header .cell')).find((c) => c.textContent.replace(/ [▲▼]$/, '') === label);
-    const columnFilter = (id) => document.querySelector(`.filters input[data-column="${CSS.escape(id)}"]`);
+    const columnFilter = (id) => document.querySelector(`.filters vscode-textfield[data-column="${CSS.escape(id)}"]`);
     const type = (el, text) => { el.value = text; el.dispatchEvent(new Event('input', { bubbles: true })); };
     window.__benchActions = {
       sort: () => header('val_F1_SCORE_macro').click(),

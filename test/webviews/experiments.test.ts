@@ -70,7 +70,7 @@ test('per-column filters under the header narrow the rows, clear with Escape, ar
   await p.send(init(20));
   await p.page.locator('.row').first().waitFor();
   // One box per visible column, laid out on the header's grid.
-  const boxes = await p.page.locator('.filters input').evaluateAll((is) => is.map((i) => (i as HTMLInputElement).dataset.column));
+  const boxes = await p.page.locator('.filters vscode-textfield').evaluateAll((is) => is.map((i) => (i as HTMLElement).dataset.column));
   assert.deepEqual(boxes, ['id', 'status', 'progress', 'epoch', 'param:model.hidden', 'param:optimizer.lr', 'score:val_F1_SCORE_macro']);
   assert.equal(await p.page.locator('.filters').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns),
     await p.page.locator('.header').evaluate((f) => (f as HTMLElement).style.gridTemplateColumns));
@@ -80,10 +80,11 @@ test('per-column filters under the header narrow the rows, clear with Escape, ar
   await p.page.keyboard.press('Tab');
   assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.column), 'id', 'the first header');
   for (let i = 0; i < 7; i++) await p.page.keyboard.press('Tab');
-  assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('aria-label')), 'Filter Experiment');
+  // The focus is in the vscode-textfield's own input, named for its column.
+  assert.equal(await p.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label')), 'Filter Experiment');
 
-  const score = p.page.locator('.filters input[data-column="score:val_F1_SCORE_macro"]');
-  const status = p.page.locator('.filters input[data-column="status"]');
+  const score = p.page.locator('.filters vscode-textfield[data-column="score:val_F1_SCORE_macro"] input');
+  const status = p.page.locator('.filters vscode-textfield[data-column="status"] input');
   await score.pressSequentially('>0.5');
   // (i·37 mod 100)/100 above 0.5: 2 → .74, 5 → .85, 7 → .59, 8 → .96, 10 → .70, 13 → .81, 15 → .55, 16 → .92, 18 → .66
   await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 9);
@@ -126,17 +127,68 @@ test('per-column filters under the header narrow the rows, clear with Escape, ar
   const r = await openWebview(h, 'experiments', { initialState: restoredState });
   await r.send(init(20));
   await r.page.locator('.row').first().waitFor();
-  assert.equal(await r.page.locator('.filters input[data-column="status"]').inputValue(), 'fail');
-  assert.equal(await r.page.locator('.filters input[data-column="score:val_F1_SCORE_macro"]').inputValue(), '>0.5');
+  assert.equal(await r.page.locator('.filters vscode-textfield[data-column="status"] input').inputValue(), 'fail');
+  assert.equal(await r.page.locator('.filters vscode-textfield[data-column="score:val_F1_SCORE_macro"] input').inputValue(), '>0.5');
   assert.deepEqual(await domIds(r), ['10']);
   assert.equal(await r.page.locator('.count').textContent(), '1 of 20 experiments');
   await r.send({ ...init(20), source: '/other/event_storage.log' });
   await r.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 20);
-  assert.equal(await r.page.locator('.filters input[data-column="status"]').inputValue(), '');
+  assert.equal(await r.page.locator('.filters vscode-textfield[data-column="status"] input').inputValue(), '');
   assert.deepEqual(((await r.state()) as typeof saved).columnFilters, {});
   assert.equal(await r.page.locator('.count').textContent(), '20 experiments');
   await clean(r);
   await r.page.close();
+});
+
+test('the table is an ARIA grid: rows and cells by role, aria-sort on the sorted header, selection and row positions said; the filters are vscode-textfields named for their columns', async () => {
+  const p = await openWebview(h, 'experiments', { viewport: { width: 1200, height: 400 } });
+  await p.send(init(200));
+  await p.page.locator('.row').first().waitFor();
+  // What assistive technology is given (the accessibility tree, through the shadow roots of vscode-elements).
+  const grid = p.page.getByRole('grid', { name: 'Experiments' });
+  assert.equal(await grid.getAttribute('aria-rowcount'), '202', 'header row + filter row + 200 experiments');
+  assert.equal(await grid.getAttribute('aria-colcount'), '7');
+  assert.equal(await grid.getAttribute('aria-multiselectable'), 'true');
+  const headers = grid.getByRole('columnheader');
+  assert.deepEqual(await headers.allTextContents(), ['Experiment', 'Status', 'Progress', 'Epoch', 'model.hidden', 'optimizer.lr', 'val_F1_SCORE_macro']);
+  const sortOf = () => headers.evaluateAll((hs) => hs.map((x) => x.getAttribute('aria-sort')));
+  assert.deepEqual(await sortOf(), Array(7).fill('none'));
+  await grid.getByRole('columnheader', { name: 'Epoch' }).click();
+  assert.deepEqual(await sortOf(), ['none', 'none', 'none', 'ascending', 'none', 'none', 'none']);
+  await grid.getByRole('columnheader', { name: 'Epoch' }).press('Enter');
+  assert.deepEqual(await sortOf(), ['none', 'none', 'none', 'descending', 'none', 'none', 'none']);
+
+  // Rows: only those in view are in the DOM; each says where it is in the whole grid and holds one gridcell per column.
+  const shown = await grid.getByRole('row').evaluateAll((rs) => rs.map((r) => ({ index: Number(r.getAttribute('aria-rowindex')), cells: r.querySelectorAll('[role="gridcell"]').length, hidden: (r as HTMLElement).hidden })));
+  const visible = shown.filter((r) => !r.hidden);
+  assert.deepEqual(visible.slice(0, 2).map((r) => r.index), [1, 2], 'the header row, then the filter row');
+  assert.ok(visible.length > 5 && visible.length < 60, `${visible.length} rows in the DOM of 200`);
+  // Row elements are reused while scrolling, so their DOM order may differ: aria-rowindex gives each its place.
+  const body = visible.slice(2).sort((a, b) => a.index - b.index);
+  assert.ok(body.every((r, i) => r.index === i + 3 && r.cells === 7), JSON.stringify(body.slice(0, 4)));
+  const row = grid.locator('.row[data-index="4"]');
+  assert.equal(await row.getAttribute('aria-selected'), 'false');
+  await row.click();
+  assert.equal(await row.getAttribute('aria-selected'), 'true');
+  assert.equal(await grid.locator('.row[aria-selected="true"]').count(), 1);
+  await p.page.evaluate(() => { const v = document.querySelector('.viewport')!; v.scrollTop = 150 * 24; });
+  await p.page.waitForFunction(() => document.querySelector('.row[aria-rowindex="153"]:not([hidden])') !== null);
+
+  // The column filters: vscode-elements text fields in the filter row's gridcells, each input named "Filter <column>".
+  assert.equal(await grid.locator('.filters [role="gridcell"] > vscode-textfield').count(), 7);
+  const score = p.page.getByRole('textbox', { name: 'Filter val_F1_SCORE_macro' });
+  await score.fill('abc');
+  // Not a number filter on a score column: marked invalid, for the eye (vscode-textfield's error style) and the ear.
+  await p.page.waitForFunction(() => document.querySelector('vscode-textfield[data-column="score:val_F1_SCORE_macro"]')?.shadowRoot?.querySelector('input')?.getAttribute('aria-invalid') === 'true');
+  assert.equal(await grid.locator('vscode-textfield[data-column="score:val_F1_SCORE_macro"]').evaluate((e) => (e as HTMLElement & { invalid: boolean }).invalid), true);
+  await score.fill('>0.9');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().every((id) => (Number(id) * 37 % 100) / 100 > 0.9));
+  assert.equal(await grid.locator('vscode-textfield[data-column="score:val_F1_SCORE_macro"] input').getAttribute('aria-invalid'), 'false');
+  assert.equal(await grid.getAttribute('aria-rowcount'), String(2 + (await p.page.evaluate(() => window.cubelabExperimentsProbe?.viewIds().length ?? -1))));
+  await p.page.getByRole('textbox', { name: 'Filter Status' }).fill('fail');
+  await p.page.waitForFunction(() => window.cubelabExperimentsProbe?.viewIds().length === 2);
+  await clean(p);
+  await p.page.close();
 });
 
 test('clicking a header (or Enter on it) sorts (numbers numerically, again for descending)', async () => {

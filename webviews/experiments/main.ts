@@ -53,6 +53,19 @@ const spacer = el('div', 'spacer');
 viewport.append(spacer);
 table.append(header, filterRow, viewport);
 app.append(toolbar, chooser, table);
+// An ARIA grid, so a screen reader announces rows, columns, the sort and the selection: the header row (1), the
+// filter row (2), then one row per experiment (3, 4, …; only those in view are in the DOM, aria-rowindex says where).
+table.setAttribute('role', 'grid');
+table.setAttribute('aria-label', 'Experiments');
+table.setAttribute('aria-multiselectable', 'true');
+header.setAttribute('role', 'row');
+header.setAttribute('aria-rowindex', '1');
+filterRow.setAttribute('role', 'row');
+filterRow.setAttribute('aria-rowindex', '2');
+viewport.setAttribute('role', 'rowgroup');
+spacer.setAttribute('role', 'none');
+/** aria-rowindex of the first experiment row. */
+const FIRST_ROW_INDEX = 3;
 
 function saveState(): void {
   host.setState(state);
@@ -76,19 +89,21 @@ const NUMERIC_KINDS: ReadonlySet<Column['kind']> = new Set(['progress', 'epoch',
 const NUMERIC_HELP = 'Filter: >0.5, <=3, 0.1..0.5 (range) or a number; Escape clears';
 
 /** Marks a numeric column's filter that is not a number filter (it would match text only, so nothing). */
-function markInvalid(input: HTMLInputElement, col: Column): void {
+function markInvalid(input: VscodeTextfield, col: Column): void {
   const bad = NUMERIC_KINDS.has(col.kind) && parseColumnFilter(input.value).kind === 'text';
+  input.invalid = bad;
   input.classList.toggle('invalid', bad);
-  input.setAttribute('aria-invalid', String(bad));
+  // The element draws the error style; the state is said on its inner input, once that is rendered.
+  void input.updateComplete.then(() => input.wrappedElement.setAttribute('aria-invalid', String(bad)));
 }
 
-function columnFilterInput(col: Column): HTMLInputElement {
-  const input = el('input');
-  input.type = 'text';
-  input.spellcheck = false;
+function columnFilterInput(col: Column): VscodeTextfield {
+  const input = document.createElement('vscode-textfield') as VscodeTextfield;
   input.dataset.column = col.id;
   input.value = state.columnFilters?.[col.id] ?? '';
-  input.setAttribute('aria-label', `Filter ${col.label}`);
+  // The accessible name of the inner input (the element has no visible label: the column header is above it).
+  input.label = `Filter ${col.label}`;
+  void input.updateComplete.then(() => { input.wrappedElement.spellcheck = false; });
   const text = col.kind === 'id' || col.kind === 'status';
   input.placeholder = text ? 'contains' : col.kind === 'param' ? 'filter' : '>, <, a..b';
   input.title = text ? 'Filter: text the cell contains; Escape clears'
@@ -135,6 +150,7 @@ function computeColumns(): void {
     // A button for the keyboard too: Tab reaches it, Enter or Space sorts (and reverses) by this column.
     cell.tabIndex = 0;
     cell.setAttribute('role', 'columnheader');
+    cell.setAttribute('aria-colindex', String(columns.indexOf(c) + 1));
     cell.setAttribute('aria-sort', state.sort?.column === c.id ? (state.sort.descending ? 'descending' : 'ascending') : 'none');
     const sortBy = (): void => {
       const desc = state.sort?.column === c.id ? !state.sort.descending : false;
@@ -152,18 +168,26 @@ function computeColumns(): void {
     return cell;
   }));
   // Rebuilt with the columns; keep the caret in the box being typed in (an update may add a column meanwhile).
-  const focused = document.activeElement instanceof HTMLInputElement && filterRow.contains(document.activeElement)
-    ? { column: document.activeElement.dataset.column, at: document.activeElement.selectionStart } : undefined;
+  const active = document.activeElement;
+  const focused = active instanceof HTMLElement && active.tagName === 'VSCODE-TEXTFIELD' && filterRow.contains(active)
+    ? { column: active.dataset.column, at: (active as VscodeTextfield).wrappedElement.selectionStart } : undefined;
   filterRow.style.gridTemplateColumns = template;
-  filterRow.replaceChildren(...columns.map((c) => {
+  filterRow.replaceChildren(...columns.map((c, j) => {
     const cell = el('div', 'cell');
+    cell.setAttribute('role', 'gridcell');
+    cell.setAttribute('aria-colindex', String(j + 1));
     cell.append(columnFilterInput(c));
     return cell;
   }));
+  table.setAttribute('aria-colcount', String(columns.length));
   if (focused) {
-    const again = Array.from(filterRow.querySelectorAll('input')).find((i) => i.dataset.column === focused.column);
-    again?.focus();
-    if (again && focused.at !== null) again.setSelectionRange(focused.at, focused.at);
+    const again = Array.from(filterRow.querySelectorAll<VscodeTextfield>('vscode-textfield')).find((i) => i.dataset.column === focused.column);
+    if (again) {
+      void again.updateComplete.then(() => {
+        again.focus();
+        if (focused.at !== null) again.wrappedElement.setSelectionRange(focused.at, focused.at);
+      });
+    }
   }
   pool.length = 0;
   spacer.replaceChildren();
@@ -235,6 +259,7 @@ function refresh(): void {
   const sortCol = state.sort && columns.find((c) => c.id === state.sort?.column);
   if (sortCol && state.sort) view = sortRows(view, sortCol, state.sort.descending);
   count.textContent = view.length === rows.length ? `${rows.length} experiments` : `${view.length} of ${rows.length} experiments`;
+  table.setAttribute('aria-rowcount', String(view.length + FIRST_ROW_INDEX - 1));
   spacer.style.height = `${view.length * ROW_HEIGHT}px`;
   render();
 }
@@ -255,7 +280,14 @@ function render(): void {
     const r: PooledRow = el('div', 'row');
     r.title = 'Double-click: model card. Alt+double-click: experiment_config.json';
     r.style.gridTemplateColumns = header.style.gridTemplateColumns;
-    for (const _c of columns) r.append(el('div', 'cell'));
+    r.setAttribute('role', 'row');
+    r.setAttribute('aria-selected', 'false');
+    columns.forEach((_c, j) => {
+      const cell = el('div', 'cell');
+      cell.setAttribute('role', 'gridcell');
+      cell.setAttribute('aria-colindex', String(j + 1));
+      r.append(cell);
+    });
     r.hidden = true;
     pool.push(r);
     spacer.append(r);
@@ -276,10 +308,14 @@ function render(): void {
       r.shownIndex = i;
       r.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       r.dataset.index = String(i);
+      r.setAttribute('aria-rowindex', String(i + FIRST_ROW_INDEX));
     }
     if (r.hidden) r.hidden = false;
     const isSelected = selected.has(row.id);
-    if (r.classList.contains('selected') !== isSelected) r.classList.toggle('selected', isSelected);
+    if (r.classList.contains('selected') !== isSelected) {
+      r.classList.toggle('selected', isSelected);
+      r.setAttribute('aria-selected', String(isSelected));
+    }
     if (r.shownRow === row && r.shownVersion === columnsVersion) continue;
     r.shownRow = row;
     r.shownVersion = columnsVersion;
