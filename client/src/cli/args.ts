@@ -55,13 +55,14 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     options.set(spec.name, value);
   };
 
+  // Every argv index read below is checked against argv.length first.
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '--') { afterDashDash.push(...argv.slice(i + 1)); break; }
     if (arg === '-' || !arg.startsWith('-')) { positionals.push(arg); continue; }
     const long = /^--([^=]+)(?:=([\s\S]*))?$/.exec(arg);
     const short = long ? null : /^-([^-])([\s\S]*)$/.exec(arg);
-    const name = long ? long[1] : short ? short[1] : arg;
+    const name = (long ? long[1] : short ? short[1] : arg) ?? arg; // group 1 is not optional in either pattern
     const inline = long ? long[2] : short && short[2] !== '' ? short[2] : undefined;
     const spec = long ? byLong.get(name) : byShort.get(name);
     if (!spec) {
@@ -73,7 +74,7 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
       positionals.push(arg);
       if (through.takesValue && inline === undefined) {
         if (i + 1 >= argv.length) throw new UsageError(`cubelab ${command}: the option ${arg} needs a value ${hint}`);
-        positionals.push(argv[++i]);
+        positionals.push(argv[++i]!);
       }
       continue;
     }
@@ -81,7 +82,7 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     if (spec.value === undefined) { set(spec, inline === undefined ? true : inline, written); continue; }
     if (inline !== undefined) { set(spec, inline, written); continue; }
     if (i + 1 >= argv.length) throw new UsageError(`cubelab ${command}: the option ${written} needs a value (${written} ${spec.value}) ${hint}`);
-    set(spec, argv[++i], written);
+    set(spec, argv[++i]!, written);
   }
   return { options, positionals, afterDashDash };
 }
@@ -105,7 +106,7 @@ export function optCount(command: string, p: ParsedArgs, name: string): number |
 
 /** The options table of a command's help. */
 export function optionsHelp(specs: readonly OptionSpec[]): string {
-  const rows = specs.map((s) => [`${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? ` ${s.value}` : ''}`, s.help]);
+  const rows = specs.map((s): [string, string] => [`${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? ` ${s.value}` : ''}`, s.help]);
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;
   return rows.map(([a, b]) => `  ${a.padEnd(width)}${b}`).join('\n');
 }

@@ -48,7 +48,7 @@ export async function gridSearchFolderOf(given: string, cwd: string): Promise<st
   const gs = await readGridSearchFolder(abs);
   if (gs.logPath || gs.experimentIds.length || gs.gridSearchConfigPath) return abs;
   const inside = await listGridSearches(abs);
-  if (inside.length === 1) return inside[0].dir;
+  if (inside.length === 1 && inside[0]) return inside[0].dir;
   if (inside.length === 0) throw new IoError(`${given} holds no grid search (no ${LOG_FILE}, no experiment folders), or cannot be read`);
   throw new UsageError(`cubelab card: ${given} holds ${inside.length} grid searches; name one: ${inside.map((g) => path.join(given, g.id)).join(', ')}`);
 }

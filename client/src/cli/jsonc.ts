@@ -18,7 +18,7 @@ export function parseJsonc(text: string): unknown {
 
   const blank = (): void => {
     for (;;) {
-      while (i < s.length && /\s/.test(s[i])) i++;
+      while (i < s.length && /\s/.test(s.charAt(i))) i++;
       if (s.startsWith('//', i)) { const e = s.indexOf('\n', i); i = e < 0 ? s.length : e + 1; continue; }
       if (s.startsWith('/*', i)) { const e = s.indexOf('*/', i + 2); if (e < 0) fail('unterminated comment'); i = e + 2; continue; }
       return;

@@ -46,6 +46,7 @@ Exit codes: 0 fine; 1 problems found (run: the task's exit code); 2 a usage or I
 
 export function commandHelp(name: string): string {
   const c = COMMANDS[name];
+  if (!c) throw new Error(`no help for the unknown command ${JSON.stringify(name)}`);
   return `${c.help}\n\nOptions:\n${optionsHelp(c.options)}\n`;
 }
 

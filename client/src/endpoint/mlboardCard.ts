@@ -28,12 +28,13 @@ function unflatten(pairs: readonly KeyValue[]): Json {
   const out: Json = {};
   for (const { key, value } of pairs) {
     const parts = key.split('.');
+    const leaf = parts.pop() ?? ''; // split yields at least one part
     let o = out;
-    for (const p of parts.slice(0, -1)) {
+    for (const p of parts) {
       if (!isRecord(o[p])) o[p] = {};
       o = o[p] as Json;
     }
-    o[parts[parts.length - 1]] = value;
+    o[leaf] = value;
   }
   return out;
 }

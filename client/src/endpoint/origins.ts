@@ -48,7 +48,7 @@ export function normalizeOrigin(text: string): string | undefined {
 }
 
 function hostnameOf(hostHeader: string): string {
-  return hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0];
+  return hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0] ?? '';
 }
 
 export type OriginVerdict =

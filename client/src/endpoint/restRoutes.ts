@@ -118,7 +118,7 @@ async function experimentsList(root: string, gs: string): Promise<unknown[]> {
       const reason = exp.problems.find((p) => p.file.endsWith('experiment_config.json'))?.reason ?? 'missing';
       throw new HttpError(500, `experiment ${id} of ${gs}: experiment_config.json ${reason}`);
     }
-    const last = exp.checkpoints.length ? exp.checkpoints[exp.checkpoints.length - 1].epoch : -1;
+    const last = exp.checkpoints[exp.checkpoints.length - 1]?.epoch ?? -1;
     out.push({ experiment_id: Number(id), last_checkpoint_id: last, experiment_config: exp.experimentConfig });
   }
   return out;
@@ -129,7 +129,7 @@ function compareCodePoints(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
   for (let k = 0; k < Math.min(x.length, y.length); k++) {
-    const d = (x[k].codePointAt(0) ?? 0) - (y[k].codePointAt(0) ?? 0);
+    const d = (x[k]?.codePointAt(0) ?? 0) - (y[k]?.codePointAt(0) ?? 0);
     if (d) return d;
   }
   return x.length - y.length;
@@ -183,7 +183,7 @@ async function removeCheckpoint(root: string, gs: string, exp: string, epoch: st
 
 /** Splits the raw request path; `..`, `.`, empty and encoded separators are refused as unsafe. */
 export function pathSegments(url: string): string[] {
-  const path = url.split('?')[0];
+  const path = url.split('?')[0] ?? ''; // split yields at least one part
   const raw = path.split('/').slice(1);
   return raw.map((s) => {
     let name: string;
@@ -221,7 +221,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
   };
   try {
     const seg = pathSegments(req.url ?? '/');
-    const [route, gs, a, b, c] = seg;
+    // Every route below has at least 3 segments; b and c only where n says they are there.
+    const [route, gs = '', a = '', b = '', c = ''] = seg;
     const n = seg.length;
     if (route === 'grid_searches' && n === 3 && a === 'experiments' && method === 'GET') {
       sendJson(res, 200, await experimentsList(root, gs));
@@ -236,7 +237,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
       options.log?.(`PUT ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoint_list' && (n === 3 || n === 4) && method === 'GET') {
-      sendJson(res, 200, await checkpointList(root, gs, a, b));
+      sendJson(res, 200, await checkpointList(root, gs, a, n === 4 ? b : undefined));
     } else if (route === 'checkpoints' && n === 5 && method === 'GET') {
       await sendFile(res, storagePath(root, gs, a, b, c), 'application/octet-stream', new HttpError(403, 'Provided invalid parameters for checkpoint resource.'));
     } else if (route === 'checkpoints' && n === 4 && method === 'POST') {
@@ -249,7 +250,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, root
       options.log?.(`POST checkpoint ${seg.slice(1).join('/')}`);
       sendJson(res, 200, null);
     } else if (route === 'checkpoints' && (n === 4 || n === 5) && method === 'DELETE') {
-      await removeCheckpoint(root, gs, a, b, c);
+      await removeCheckpoint(root, gs, a, b, n === 5 ? c : undefined);
       sendJson(res, 200, null);
     } else if (route === 'model-card' && n === 3 && method === 'GET') {
       const card = await mlboardModelCard(root, gs, a);

@@ -38,7 +38,7 @@ function scan(fd: number): { lines: number; bytes: number; partial: boolean } {
     const n = readSync(fd, buf, 0, buf.length, pos);
     if (n <= 0) break;
     for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
-    last = buf[n - 1];
+    last = buf[n - 1]!; // 0 < n <= buf.length
     pos += n;
   }
   return { lines, bytes: pos, partial: last !== 10 };

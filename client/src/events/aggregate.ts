@@ -27,7 +27,8 @@ export class EpochSeries {
   /** A later value for an epoch already present replaces it (a warm start re-evaluates that epoch). */
   set(epoch: number, value: number): void {
     const n = this.epochs.length;
-    if (n === 0 || epoch > this.epochs[n - 1]) {
+    const highest = this.epochs[n - 1];
+    if (highest === undefined || epoch > highest) {
       this.epochs.push(epoch);
       this.values.push(value);
       return;
@@ -37,7 +38,7 @@ export class EpochSeries {
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.epochs[mid] < epoch) lo = mid + 1;
+      if (this.epochs[mid]! < epoch) lo = mid + 1; // mid < n
       else hi = mid;
     }
     if (this.epochs[lo] === epoch) this.values[lo] = value;
@@ -54,7 +55,8 @@ export class EpochSeries {
   /** The value at the highest epoch (not the last to arrive). */
   latest(): { epoch: number; value: number } | undefined {
     const n = this.epochs.length;
-    return n ? { epoch: this.epochs[n - 1], value: this.values[n - 1] } : undefined;
+    const epoch = this.epochs[n - 1], value = this.values[n - 1];
+    return epoch !== undefined && value !== undefined ? { epoch, value } : undefined;
   }
 
   at(epoch: number): number | undefined {

@@ -150,9 +150,7 @@ export function decodeIndex(buf: Buffer): { header: IndexHeader; experiments: Ex
 }
 
 function toArray(data: Float64Array, at: number, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = data[at + i];
-  return out;
+  return Array.from(data.subarray(at, at + n));
 }
 
 // ---------------------------------------------------------------- hashing the log

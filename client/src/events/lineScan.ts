@@ -151,9 +151,8 @@ function typeCodeAt(buf: Uint8Array, at: number, end: number): number {
   let i = at;
   while (i < end && buf[i] === 32) i++;
   if (buf[i] !== 34) return -1;
-  for (let k = 0; k < KNOWN_TYPES_B.length; k++) {
-    const t = KNOWN_TYPES_B[k];
-    if (bytesAt(buf, i + 1, end, t) && buf[i + 1 + t.length] === 34) return KNOWN_CODES[k];
+  for (const [k, t] of KNOWN_TYPES_B.entries()) {
+    if (bytesAt(buf, i + 1, end, t) && buf[i + 1 + t.length] === 34) return KNOWN_CODES[k]!; // one code per known type
   }
   for (let j = i + 1; j < end && j - i <= 64; j++) {
     if (buf[j] === 92) return -1;
@@ -218,7 +217,7 @@ export function experimentIdValueBytes(buf: Uint8Array, at: number, end: number)
   let j = i;
   for (; j < end; j++) {
     const c = buf[j];
-    if (c < 48 || c > 57) break;
+    if (c === undefined || c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
   }
   if (j === i || j - i > 15) return undefined;

@@ -57,7 +57,7 @@ function readString(c: Cursor): string | undefined {
   for (; i < end; i++) {
     const b = buf[i];
     if (b === 34) break;
-    if (b === 92 || b < 32 || b > 126) { c.at = -1; return undefined; }
+    if (b === undefined || b === 92 || b < 32 || b > 126) { c.at = -1; return undefined; }
   }
   if (i >= end) { c.at = -1; return undefined; }
   c.at = i + 1;
@@ -69,9 +69,12 @@ function readString(c: Cursor): string | undefined {
  * byte on every use, so a hash collision can only cost a new string).
  */
 const interned = new Map<number, { bytes: Buffer; text: string }>();
+/** An ASCII digit (undefined: past the end of the buffer). */
+const isDigit = (b: number | undefined): b is number => b !== undefined && b >= 48 && b <= 57;
+
 function intern(buf: Buffer, from: number, to: number): string {
   let h = to - from;
-  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + buf[i]) | 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + buf[i]!) | 0; // from <= i < to <= buf.length
   const hit = interned.get(h);
   if (hit && hit.bytes.length === to - from) {
     let same = true;
@@ -91,7 +94,7 @@ function readUint(c: Cursor): number | undefined {
   if (from < 0) return undefined;
   let i = from;
   let n = 0;
-  while (i < end && buf[i] >= 48 && buf[i] <= 57) { n = n * 10 + (buf[i] - 48); i++; }
+  for (let b = buf[i]; i < end && isDigit(b); b = buf[++i]) n = n * 10 + (b - 48);
   // JSON: no leading zeros; an int only (a fraction or exponent takes the general path).
   if (i === from || (buf[from] === 48 && i - from > 1) || buf[i] === 46 || buf[i] === 101 || buf[i] === 69) { c.at = -1; return undefined; }
   c.at = i;
@@ -106,18 +109,18 @@ function readNumber(c: Cursor): number | undefined {
   let i = from;
   if (buf[i] === 45) i++;
   const intFrom = i;
-  while (i < end && buf[i] >= 48 && buf[i] <= 57) i++;
+  while (i < end && isDigit(buf[i])) i++;
   if (i === intFrom || (buf[intFrom] === 48 && i - intFrom > 1)) { c.at = -1; return undefined; }
   if (buf[i] === 46) {
     const f = ++i;
-    while (i < end && buf[i] >= 48 && buf[i] <= 57) i++;
+    while (i < end && isDigit(buf[i])) i++;
     if (i === f) { c.at = -1; return undefined; }
   }
   if (buf[i] === 101 || buf[i] === 69) {
     i++;
     if (buf[i] === 43 || buf[i] === 45) i++;
     const e = i;
-    while (i < end && buf[i] >= 48 && buf[i] <= 57) i++;
+    while (i < end && isDigit(buf[i])) i++;
     if (i === e) { c.at = -1; return undefined; }
   }
   c.at = i;

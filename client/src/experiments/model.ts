@@ -240,7 +240,7 @@ export function checkpointNode(experimentId: string, c: CheckpointFolder): Check
   return {
     kind: 'checkpoint', experimentId, epoch: c.epoch, dir: c.dir, files: c.files,
     label: `epoch ${c.epoch}`,
-    description: c.files.length === 1 ? c.files[0] : plural(c.files.length, 'file'),
+    description: (c.files.length === 1 ? c.files[0] : undefined) ?? plural(c.files.length, 'file'),
     tooltip: [c.dir, ...c.files].join('\n'),
   };
 }

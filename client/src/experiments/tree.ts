@@ -20,13 +20,14 @@ const EXCLUDE = '**/node_modules/**';
 /** A live run appends many lines a second: at most one refresh per this interval. */
 const REFRESH_MS = 1000;
 
+const UNKNOWN_STATE_ICON: [string, string?] = ['beaker'];
 const STATE_ICONS: Record<string, [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],
   queued: ['clock'],
   configured: ['circle-outline'],
   done: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
-  unknown: ['beaker'],
+  unknown: UNKNOWN_STATE_ICON,
 };
 
 /** The storage globs, without the ones too long or with too many brace alternatives to match in bounded time (shared/glob.ts). */
@@ -118,7 +119,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Node>, v
       item.id = `experiment:${node.dir}`;
       item.description = node.description;
       item.tooltip = node.tooltip;
-      const [icon, color] = STATE_ICONS[node.state] ?? STATE_ICONS.unknown;
+      const [icon, color] = STATE_ICONS[node.state] ?? UNKNOWN_STATE_ICON;
       item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
       item.contextValue = 'cubelab.experiments.experiment';
       return item;
@@ -202,7 +203,7 @@ export function registerExperiments(context: vscode.ExtensionContext): Experimen
   const gridSearchLog = (n?: Node): string | undefined => (n?.kind === 'gridSearch' ? (n as GridSearchNode).logPath : undefined);
 
   context.subscriptions.push(
-    tree, view,
+    tree, view, onSelection,
     { dispose: () => { for (const d of [...globWatchers, ...runsWatchers, ...folderWatchers.values()]) d.dispose(); if (timer) clearTimeout(timer); } },
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('cubelab.events.storageGlobs')) { watchGlobs(); tree.refresh(); }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { GridExpansionRequest, type GridExpansionParams, type GridExpansionResult } from '../../../shared/lsp-protocol';
+import { GridExpansionRequest, type GridExpansionParams } from '../../../shared/lsp-protocol';
 import { PAGE_SIZE, gridMarkdown, pageCount } from './gridMarkdown';
 import { sendRequest } from '../language/request';
 import { uriBaseName } from '../../../shared/fileUri';

@@ -113,7 +113,7 @@ const LAYER_PARAMS: Record<string, (p: Json) => number | null> = {
     return i === null || o === null ? null : i * o + (p.bias === false ? 0 : o);
   },
 };
-LAYER_PARAMS.linear = LAYER_PARAMS.fc;
+LAYER_PARAMS.linear = LAYER_PARAMS.fc!; // defined in the table just above
 
 /** Trainable parameters of a `layer_config` made of conv/fc layers (PyTorch's counts); null if any layer is unknown. */
 export function countParameters(layers: unknown): number | null {
@@ -159,7 +159,8 @@ function modelSection(inp: CardInputs, corrections: string[]): ModelCardData['mo
 function dataset(inp: CardInputs, corrections: string[]): ModelCardData['dataset'] {
   const cfg = inp.experimentConfig;
   const iterators = componentsOfType(cfg, 'DATASET_ITERATORS');
-  const last = iterators.length ? iterators[iterators.length - 1][1] : component(cfg, 'dataset_iterators', 'DATASET_ITERATORS');
+  const lastIterator = iterators[iterators.length - 1];
+  const last = lastIterator ? lastIterator[1] : component(cfg, 'dataset_iterators', 'DATASET_ITERATORS');
   const splitConfigs = get(last, 'config', 'split_configs');
   const splits = Array.isArray(splitConfigs) ? splitConfigs.map((s) => str(get(s, 'split'))).filter((s): s is string => s !== null) : [];
   const subscription: string[] = [];
@@ -228,7 +229,7 @@ function trainingDates(inp: CardInputs, corrections: string[]): Pick<ModelCardDa
 function checkpointInfo(inp: CardInputs, corrections: string[]): Pick<ModelCardData['training'], 'checkpoints' | 'latestCheckpointEpoch'> {
   const checkpoints = [...(inp.checkpoints ?? [])].sort((a, b) => a.epoch - b.epoch).map((c) => ({ epoch: c.epoch, files: [...c.files] }));
   const withModel = checkpoints.filter((c) => c.files.length > 0);
-  const latest = withModel.length ? withModel[withModel.length - 1].epoch : null;
+  const latest = withModel[withModel.length - 1]?.epoch ?? null;
   if (withModel.length > 1) {
     const byString = withModel.map((c) => String(c.epoch)).sort().pop();
     if (byString !== String(latest)) corrections.push(`Latest checkpoint is epoch ${latest}; MLgym compares epochs as text and would pick ${byString}.`);
@@ -306,7 +307,7 @@ function results(inp: CardInputs, splits: readonly string[]): ModelCardData['res
     if (latest) scores.push({ key, split, tag, epoch: latest.epoch, value: Number.isFinite(latest.value) ? latest.value : null });
     const epochs: number[] = [];
     const values: number[] = [];
-    s.epochs.forEach((ep, i) => { if (Number.isFinite(s.values[i])) { epochs.push(ep); values.push(s.values[i]); } });
+    s.epochs.forEach((ep, i) => { const v = s.values[i]; if (v !== undefined && Number.isFinite(v)) { epochs.push(ep); values.push(v); } });
     series.push({ key, split, tag, epochs, values });
   }
   return { finalEpoch: e.lastEpoch >= 0 ? e.lastEpoch : null, scores, series };

@@ -108,7 +108,11 @@ export function selectItems(src: ExportSource, f: ExportFilters, format: ExportF
     const wantsLabel = format === 'imagefolder';
     const wantsBoxes = format === 'coco' || format === 'yolo';
     if ((wantsLabel && label === undefined) || (wantsBoxes && !boxes)) { skipped.notApplicable++; continue; }
-    items.push({ p, file: join(src.inputFolder, p.path), review, ...(label !== undefined ? { label } : {}), ...(boxes ? { boxes } : {}), ...(masks ? { masks } : {}), part: partOf(p.sha256, f.seed, f.valFraction) });
+    const it: ExportItem = { p, file: join(src.inputFolder, p.path), review, part: partOf(p.sha256, f.seed, f.valFraction) };
+    if (label !== undefined) it.label = label;
+    if (boxes) it.boxes = boxes;
+    if (masks) it.masks = masks;
+    items.push(it);
   }
   return { items, skipped };
 }
@@ -220,7 +224,12 @@ export async function exportLabelled(src: ExportSource, opts: ExportOptions): Pr
     await exportBoxes(present, opts, count, tick);
   }
 
-  const split = present.map((it) => ({ sha256: it.p.sha256, path: it.p.path, ...(it.label !== undefined ? { label: it.label } : {}), ...(it.p.label !== undefined ? { predicted: it.p.label } : {}), verdict: it.review.verdict, part: it.part }));
+  const split = present.map((it) => {
+    const s: ExportResult['split'][number] = { sha256: it.p.sha256, path: it.p.path, verdict: it.review.verdict, part: it.part };
+    if (it.label !== undefined) s.label = it.label;
+    if (it.p.label !== undefined) s.predicted = it.p.label;
+    return s;
+  });
   const result: ExportResult = { outDir: opts.outDir, format: opts.format, counts, split };
   const models = [...new Set(src.predictions.map((p) => p.model))];
   await writeFile(join(opts.outDir, 'export.json'), JSON.stringify({

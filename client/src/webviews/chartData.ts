@@ -31,7 +31,7 @@ export interface ChartOptions {
 export function lowerBound(x: readonly number[], v: number): number {
   let lo = 0;
   let hi = x.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (x[mid] < v) lo = mid + 1; else hi = mid; }
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (x[mid]! < v) lo = mid + 1; else hi = mid; } // mid < x.length
   return lo;
 }
 
@@ -39,7 +39,7 @@ export function lowerBound(x: readonly number[], v: number): number {
 function upperBound(x: readonly number[], v: number): number {
   let lo = 0;
   let hi = x.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (x[mid] <= v) lo = mid + 1; else hi = mid; }
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (x[mid]! <= v) lo = mid + 1; else hi = mid; } // mid < x.length
   return lo;
 }
 
@@ -48,21 +48,27 @@ function upperBound(x: readonly number[], v: number): number {
  * Lines of one grid search usually share their epochs: each is walked against the longest one, and only the
  * values that one lacks are collected.
  */
+// In unionOf and buildChart, windows/inner/outer hold one [from, to) per line with to <= min(x.length, y.length),
+// and loops stay inside them: the `!` index reads below are in range.
 function unionOf(lines: readonly LineInput[], windows: readonly [number, number][], limit: number): Float64Array | undefined {
   let ref = -1;
-  for (let l = 0; l < lines.length; l++) if (ref < 0 || windows[l][1] - windows[l][0] > windows[ref][1] - windows[ref][0]) ref = l;
-  if (ref < 0) return new Float64Array(0);
-  const [r0, r1] = windows[ref];
+  let refSize = -1;
+  windows.forEach(([a, b], l) => { if (b - a > refSize) { ref = l; refSize = b - a; } });
+  const refWindow = windows[ref];
+  const refLine = lines[ref];
+  if (!refWindow || !refLine) return new Float64Array(0);
+  const [r0, r1] = refWindow;
   if (r1 - r0 > limit) return undefined;
-  const rx = lines[ref].x;
+  const rx = refLine.x;
   const extra = new Set<number>();
-  for (let l = 0; l < lines.length; l++) {
+  for (const [l, line] of lines.entries()) {
     if (l === ref) continue;
-    const x = lines[l].x;
+    const x = line.x;
+    const [from, to] = windows[l]!;
     let j = r0;
-    for (let i = windows[l][0]; i < windows[l][1]; i++) {
-      const v = x[i];
-      while (j < r1 && rx[j] < v) j++;
+    for (let i = from; i < to; i++) {
+      const v = x[i]!;
+      while (j < r1 && rx[j]! < v) j++;
       if (j < r1 && rx[j] === v) continue;
       extra.add(v);
       if (extra.size + (r1 - r0) > limit) return undefined;
@@ -70,7 +76,7 @@ function unionOf(lines: readonly LineInput[], windows: readonly [number, number]
   }
   const out = new Float64Array((r1 - r0) + extra.size);
   let k = 0;
-  for (let i = r0; i < r1; i++) out[k++] = rx[i];
+  for (let i = r0; i < r1; i++) out[k++] = rx[i]!;
   for (const v of extra) out[k++] = v;
   if (extra.size) out.sort();
   return out;
@@ -94,7 +100,7 @@ export function buildChart(key: string, lines: readonly LineInput[], options: Ch
   });
   const totals = inner.map(([a, b]) => b - a);
   const outer: [number, number][] = range
-    ? inner.map(([a, b], l) => [Math.max(0, a - 1), Math.min(Math.min(lines[l].x.length, lines[l].y.length), b + 1)])
+    ? inner.map(([a, b], l) => [Math.max(0, a - 1), Math.min(Math.min(lines[l]!.x.length, lines[l]!.y.length), b + 1)])
     : inner;
   const request = options.request ?? 0;
   const union = unionOf(lines, outer, maxValues);
@@ -103,10 +109,11 @@ export function buildChart(key: string, lines: readonly LineInput[], options: Ch
     const y = new Float64Array(lines.length * X).fill(Number.NaN);
     lines.forEach((l, r) => {
       let j = 0;
-      for (let i = outer[r][0]; i < outer[r][1]; i++) {
-        const v = l.x[i];
-        while (union[j] < v) j++;
-        y[r * X + j] = l.y[i];
+      const [from, to] = outer[r]!;
+      for (let i = from; i < to; i++) {
+        const v = l.x[i]!;
+        while (union[j]! < v) j++; // v is in the union
+        y[r * X + j] = l.y[i]!;
       }
     });
     return { key, experiments, x: union, y, totals, resolution: 'raw', range: range ? [range[0], range[1]] : null, request };
@@ -116,8 +123,8 @@ export function buildChart(key: string, lines: readonly LineInput[], options: Ch
   let hi = range ? range[1] : Number.NEGATIVE_INFINITY;
   if (!range) {
     lines.forEach((l, r) => {
-      const [a, b] = inner[r];
-      if (b > a) { lo = Math.min(lo, l.x[a]); hi = Math.max(hi, l.x[b - 1]); }
+      const [a, b] = inner[r]!;
+      if (b > a) { lo = Math.min(lo, l.x[a]!); hi = Math.max(hi, l.x[b - 1]!); }
     });
   }
   const B = Math.max(1, Math.floor(maxValues / 2));
@@ -130,19 +137,19 @@ export function buildChart(key: string, lines: readonly LineInput[], options: Ch
   x[X - 1] = hi;
   const y = new Float64Array(lines.length * X).fill(Number.NaN);
   const scale = w > 0 ? 1 / w : 0;
-  for (let r = 0; r < lines.length; r++) {
-    const lx = lines[r].x;
-    const ly = lines[r].y;
+  for (const [r, line] of lines.entries()) {
+    const lx = line.x;
+    const ly = line.y;
     const row = r * X;
     let bucket = -1;
     // The next bucket's first x: points below it stay in this bucket without a division each.
     let next = Number.NEGATIVE_INFINITY;
     let minV = 0, maxV = 0, minI = 0, maxI = 0;
-    const end = inner[r][1];
-    for (let i = inner[r][0]; i < end; i++) {
-      const v = ly[i];
+    const [start, end] = inner[r]!;
+    for (let i = start; i < end; i++) {
+      const v = ly[i]!;
       if (v !== v || v === Infinity || v === -Infinity) continue; // a diverged loss: no extent to keep
-      const xv = lx[i];
+      const xv = lx[i]!;
       if (xv < next) {
         if (v < minV) { minV = v; minI = i; } else if (v > maxV) { maxV = v; maxI = i; }
         continue;

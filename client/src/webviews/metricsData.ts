@@ -16,7 +16,7 @@ export const DEFAULT_WIDTH = 600;
 
 interface SentLine {
   count: number;
-  lastEpoch: number;
+  lastEpoch: number | undefined; // undefined: the series was empty
   edits: number;
 }
 
@@ -107,7 +107,7 @@ export class MetricsFeed {
         : s.length > prev.count && s.edits === prev.edits && s.epochs[prev.count - 1] === prev.lastEpoch);
       if (!onlyNewer) { whole.add(key); continue; }
       const epochs = new Set(sent.epochs);
-      for (const { s, prev } of list) for (let i = prev?.count ?? 0; i < s.length; i++) epochs.add(s.epochs[i]);
+      for (const { s, prev } of list) for (const e of s.epochs.slice(prev?.count ?? 0)) epochs.add(e);
       if (epochs.size > this.width) { whole.add(key); continue; }
       sent.epochs = epochs;
       for (const { id, s, prev } of list) {

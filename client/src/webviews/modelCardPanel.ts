@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { StoredConfigRequest, type StoredConfigResult } from '../../../shared/lsp-protocol';
+import { StoredConfigRequest } from '../../../shared/lsp-protocol';
 import {
   MODEL_CARD_VIEW_TYPE, isModelCardFromWebview, isModelCardViewState,
   type ModelCardData, type ModelCardFromWebview, type ModelCardToWebview,

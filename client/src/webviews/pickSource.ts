@@ -36,7 +36,7 @@ export async function pickEventLog(): Promise<string | undefined> {
     void vscode.window.showWarningMessage(`CubeLab: no ${LOG_FILE} in ${dir} or its grid search folders.`);
     return undefined;
   }
-  if (searches.length === 1) return searches[0].logPath;
+  if (searches.length === 1 && searches[0]) return searches[0].logPath;
   const pick = await vscode.window.showQuickPick(searches.map((g) => ({ label: g.id, path: g.logPath })), { placeHolder: 'Grid search' });
   return pick?.path;
 }

@@ -49,16 +49,15 @@ export class DockerBackend implements Backend {
   /** The engine's API client; a subclass replaces it when its connection changes. */
   protected docker: Dockerode;
   protected readonly host: HostFacts;
-  private readonly grace: number;
   private readonly live = new Map<string, LiveState>();
   private readonly imageBuilders: ImageBuilders | undefined;
 
-  constructor(settings: DockerTargetSettings, env: Partial<BackendEnvironment> = {}, endpoint?: EngineEndpoint) {
+  // The environment is accepted as every backend's is; the stop grace comes with each cancel() call instead.
+  constructor(settings: DockerTargetSettings, _env: Partial<BackendEnvironment> = {}, endpoint?: EngineEndpoint) {
     this.name = settings.name ?? 'local';
     this.endpoint = endpoint ?? selectEngine(settings.host);
     this.docker = new Dockerode(this.endpoint.modem);
     this.host = settings.hostFacts ?? currentHostFacts();
-    this.grace = env.stopGraceSeconds ?? 10;
     this.imageBuilders = settings.imageBuilders;
   }
 

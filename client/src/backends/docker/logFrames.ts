@@ -91,7 +91,8 @@ function splitTimestamp(raw: string, stream: 'out' | 'err', piece = false): LogL
 export function sinceParam(ts: string): string {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
   if (!m) throw new Error(`not a Docker log timestamp: ${ts}`);
-  const secs = Math.floor(Date.parse(m[1] + m[3]) / 1000);
+  const [, whole = '', , zone = ''] = m; // groups 1 and 3 are not optional in the pattern
+  const secs = Math.floor(Date.parse(whole + zone) / 1000);
   return `${secs}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
 }
 

@@ -40,7 +40,6 @@ export interface KubernetesOptions {
 }
 
 const isKubeError = (e: unknown): e is KubeApiError => !!e && typeof e === 'object' && (e as KubeApiError).kubeApiError === true;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const podName = (p: V1Pod): string => p.metadata?.name ?? '';
 const terminated = (p: V1Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 /** Whether the task's container was started (so that it has a log). */

@@ -202,7 +202,7 @@ export function checkExtraArg(word: string): string | undefined {
   if (/[\n\r\0]/.test(word)) return `the extra sbatch argument ${JSON.stringify(word)} holds a line break`;
   const m = /^(--[A-Za-z][A-Za-z0-9-]*)(=.*)?$/s.exec(word) ?? /^(-[A-Za-z])(.*)$/s.exec(word);
   if (!m) return `the extra sbatch argument ${JSON.stringify(word)} is not an option: each word must be an option such as --constraint=a100 or --exclusive (write a value as --name=value, in the same word)`;
-  const reserved = RESERVED[m[1]];
+  const reserved = m[1] !== undefined ? RESERVED[m[1]] : undefined;
   if (reserved) return `the extra sbatch argument ${JSON.stringify(word)} sets --${reserved}, which CubeLab's batch script sets itself`;
   if (/packjob/i.test(word)) return `the extra sbatch argument ${JSON.stringify(word)} contains "packjob", which sbatch's script parser blanks out`;
   return undefined;
@@ -251,7 +251,7 @@ export function arrayRanges(ids: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; i++) {
     let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++; // j < sorted.length
     parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
     i = j;
   }
@@ -636,7 +636,7 @@ export function generateBatchScripts(input: BatchScriptInput): BatchResult {
   }
   const plan: { offset: number; indices: number[]; array?: string }[] = input.sweep
     ? [...groups.entries()].map(([c, ids]) => ({ offset: c * max, indices: ids, array: arrayRanges(ids.map((i) => i - c * max)) }))
-    : [{ offset: indices[0], indices }];
+    : [{ offset: indices[0] ?? 0, indices }];
   plan.forEach((c, k) => {
     const path = `${runDir}/${plan.length === 1 ? 'batch.sh' : `batch-${k}.sh`}`;
     const text = chunkScript(input, jobName, c, k, plan.length, input.elements.length);

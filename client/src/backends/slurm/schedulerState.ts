@@ -63,13 +63,14 @@ export interface SlurmJobState {
 /** `1234`, `1234_5`, `1234_[0-3,7%2]`, `1234_[5]` → one key per job or element; undefined when not a job id. */
 export function expandJobId(id: string): { jobId: string; taskIds?: number[] } | undefined {
   const plain = /^(\d+)(?:\+\d+)?$/.exec(id);
-  if (plain) return { jobId: plain[1] };
+  // Every group used below without a check is not optional in its pattern.
+  if (plain) return { jobId: plain[1]! };
   const one = /^(\d+)_(\d+)$/.exec(id);
-  if (one) return { jobId: one[1], taskIds: [Number(one[2])] };
+  if (one) return { jobId: one[1]!, taskIds: [Number(one[2])] };
   const range = /^(\d+)_\[([0-9,\-:]+)(?:%\d+)?\]$/.exec(id);
   if (!range) return undefined;
   const taskIds: number[] = [];
-  for (const part of range[2].split(',')) {
+  for (const part of range[2]!.split(',')) {
     const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part);
     if (!m) return undefined;
     const from = Number(m[1]);
@@ -78,13 +79,13 @@ export function expandJobId(id: string): { jobId: string; taskIds?: number[] } |
     if (to < from || step < 1 || (to - from) / step > 4_000_000) return undefined;
     for (let i = from; i <= to; i += step) taskIds.push(i);
   }
-  return { jobId: range[1], taskIds };
+  return { jobId: range[1]!, taskIds };
 }
 
 export const jobKey = (jobId: string, arrayTaskId?: number): string => (arrayTaskId === undefined ? jobId : `${jobId}_${arrayTaskId}`);
 
 /** The first word of a state (`CANCELLED by 0` → `CANCELLED`), without squeue's/sacct's `+` marks. */
-const stateWord = (s: string): string => s.trim().split(/\s+/)[0].replace(/\+$/, '').toUpperCase();
+const stateWord = (s: string): string => (s.trim().split(/\s+/)[0] ?? '').replace(/\+$/, '').toUpperCase();
 
 function add(out: Map<string, SlurmJobState>, id: string, fields: Omit<SlurmJobState, 'key' | 'jobId' | 'arrayTaskId'>): void {
   const e = expandJobId(id);
@@ -119,7 +120,7 @@ export function parseSacct(text: string): Map<string, SlurmJobState> {
     if (!line.trim()) continue;
     const f = fieldsOf(line.replace(/\r$/, ''), 7, 1);
     if (!f || f[0] === 'JobID') continue;
-    const [id, name, rawState, exit, reason, elapsed, nodes] = f;
+    const [id = '', name = '', rawState = '', exit = '', reason, elapsed = '', nodes = ''] = f; // fieldsOf gives all 7
     const ec = /^(\d+):(\d+)$/.exec(exit.trim());
     add(out, id.trim(), {
       name, state: stateWord(rawState), rawState: rawState.trim(), reason: reasonOf(reason),
@@ -139,7 +140,7 @@ export function parseSqueue(text: string): Map<string, SlurmJobState> {
     if (!line.trim()) continue;
     const f = fieldsOf(line.replace(/\r$/, ''), 4, 1);
     if (!f || f[0] === 'JOBID') continue;
-    const [id, name, rawState, reason] = f;
+    const [id = '', name = '', rawState = '', reason] = f; // fieldsOf gives all 4
     add(out, id.trim(), { name, state: stateWord(rawState), rawState: rawState.trim(), reason: reasonOf(reason), source: 'squeue' });
   }
   return out;
@@ -171,7 +172,8 @@ export function parseSlurmConfig(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^([A-Za-z][A-Za-z0-9_]*)\s*=\s?(.*)$/.exec(line.trimEnd());
-    if (m && !out.has(m[1])) out.set(m[1], m[2].trim());
+    const [, key, value = ''] = m ?? [];
+    if (key !== undefined && !out.has(key)) out.set(key, value.trim());
   }
   return out;
 }

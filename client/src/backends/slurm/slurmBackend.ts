@@ -85,7 +85,7 @@ export class SlurmBackend implements Backend {
   private readonly secretDirs = new Set<string>();
   private removing: Promise<void> | undefined;
 
-  constructor(readonly settings: SlurmSettings, env: Partial<BackendEnvironment> = {}, private readonly slurmEnv: SlurmEnvironment = {}) {
+  constructor(readonly settings: SlurmSettings, env: Partial<BackendEnvironment> = {}, slurmEnv: SlurmEnvironment = {}) {
     this.name = settings.name;
     this.grace = Math.max(0, Math.min(60, Math.round(env.stopGraceSeconds ?? 10)));
     if (settings.host) {

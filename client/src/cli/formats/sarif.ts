@@ -31,7 +31,7 @@ export function codeDoc(code: string): CodeDoc | undefined {
 function describe(doc: string): { full: string; short: string } {
   const full = doc.replace(/\s*data: \{[^}]*\}\s*$/, '').trim();
   const m = /^(.+?[.!?])(\s|$)/.exec(full);
-  return { full, short: m ? m[1] : full };
+  return { full, short: m?.[1] ?? full };
 }
 
 /** A relative URI reference for a relative path (each segment percent-encoded), or a file URI for an absolute one. */

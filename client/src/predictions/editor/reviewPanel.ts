@@ -50,7 +50,7 @@ export class ReviewPanel implements vscode.Disposable {
   /** Sends (test hook): what the panel last painted, per the page. */
   lastPainted = -1;
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly predictionsFile: string,
+  constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, readonly predictionsFile: string,
     private readonly output: vscode.LogOutputChannel, private readonly onDispose: (p: ReviewPanel) => void) {
     this.inputFolder = inputFolderOf(predictionsFile).inputFolder;
     this.reviews = new ReviewsFile(path.join(path.dirname(predictionsFile), REVIEWS_FILE));

@@ -345,8 +345,8 @@ export function registerRuns(context: vscode.ExtensionContext, client: () => Lan
     vscode.commands.registerCommand('cubelab.runTaskOnTarget', (m?: unknown, t?: unknown) => c.runTask(uriArg(m), typeof t === 'string' ? t : undefined, false, true)),
     vscode.commands.registerCommand('cubelab.syncOutputs', (n?: RunsNode) => c.syncOutputs(n)),
     vscode.window.registerTreeDataProvider('cubelab.targets', c.targetsView),
-    vscode.commands.registerCommand('cubelab.targets.connect', (n?: TargetNode) => { if (n?.kind === 'target') return c.targetsView.probe(n.name); }),
-    vscode.commands.registerCommand('cubelab.targets.disconnect', (n?: TargetNode) => { if (n?.kind === 'target') return c.targetsView.disconnect(n.name); }),
+    vscode.commands.registerCommand('cubelab.targets.connect', (n?: TargetNode) => (n?.kind === 'target' ? c.targetsView.probe(n.name) : undefined)),
+    vscode.commands.registerCommand('cubelab.targets.disconnect', (n?: TargetNode) => (n?.kind === 'target' ? c.targetsView.disconnect(n.name) : undefined)),
     vscode.commands.registerCommand('cubelab.targets.refresh', async () => {
       for (const t of c.service.targets.settings()) if (c.service.targets.existing(t.name)?.connection?.state === 'connected') await c.targetsView.probe(t.name);
       c.targetsView.refresh();

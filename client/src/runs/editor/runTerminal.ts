@@ -71,7 +71,7 @@ export function logTail(file: string, maxLines = 200, maxBytes = 256 * 1024): { 
     const out: { text: string; stream: 'out' | 'err' }[] = [];
     for (const l of lines) {
       const m = /^\S+ (out|err) ([^\n]*)$/.exec(l);
-      if (m) out.push({ stream: m[1] as 'out' | 'err', text: m[2] });
+      if (m) out.push({ stream: m[1] as 'out' | 'err', text: m[2] ?? '' });
     }
     return out.slice(-maxLines);
   } catch {
