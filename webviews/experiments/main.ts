@@ -215,7 +215,7 @@ function warmSearchText(): void {
   let next = 0;
   const cols = columns;
   const step = (deadline: IdleDeadline): void => {
-    while (next < rows.length && deadline.timeRemaining() > 2 && cols === columns) searchText(rows[next++], cols);
+    while (next < rows.length && deadline.timeRemaining() > 2 && cols === columns) searchText(rows[next++]!, cols); // next < rows.length
     warmHandle = next < rows.length && cols === columns ? requestIdleCallback(step) : 0;
   };
   warmHandle = requestIdleCallback(step);
@@ -301,7 +301,7 @@ function render(): void {
     else { r.shownIndex = undefined; free.push(r); }
   }
   for (let i = first; i < last; i++) {
-    const row = view[i];
+    const row = view[i]!; // last <= view.length
     let r = byIndex.get(i);
     if (!r) {
       r = free.pop() as PooledRow;
@@ -320,8 +320,7 @@ function render(): void {
     r.shownRow = row;
     r.shownVersion = columnsVersion;
     if (r.dataset.id !== row.id) r.dataset.id = row.id;
-    for (let j = 0; j < columns.length; j++) {
-      const c = columns[j];
+    for (const [j, c] of columns.entries()) {
       const cell = r.children[j] as PooledCell;
       const text = cellText(row, c);
       if (cell.shownText !== text) { cell.textContent = text; cell.shownText = text; }

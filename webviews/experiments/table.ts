@@ -191,8 +191,9 @@ export function sortRows(rows: readonly ExperimentRow[], col: Column, descending
   const texts: string[] = new Array<string>(n);
   // 0: empty (always last), 1: number, 2: text (status: its rank, as a number).
   const kinds = new Uint8Array(n);
+  // Every index below is below n (rows.length): the `!` reads are in range.
   for (let i = 0; i < n; i++) {
-    const v = cellValue(rows[i], col);
+    const v = cellValue(rows[i]!, col);
     if (v === undefined || v === null) kinds[i] = 0;
     else if (col.kind === 'status') { kinds[i] = 1; nums[i] = STATUS_ORDER.indexOf(String(v)); }
     else if (typeof v === 'number') { kinds[i] = 1; nums[i] = v; }
@@ -205,8 +206,8 @@ export function sortRows(rows: readonly ExperimentRow[], col: Column, descending
     const kb = kinds[b];
     if (ka === 0 || kb === 0) return ka === kb ? 0 : ka === 0 ? 1 : -1;
     // A number and a text in one column: compared as texts, as compareRows does.
-    const c = ka === 1 && kb === 1 ? nums[a] - nums[b] : collator.compare(ka === 1 ? String(nums[a]) : texts[a], kb === 1 ? String(nums[b]) : texts[b]);
+    const c = ka === 1 && kb === 1 ? nums[a]! - nums[b]! : collator.compare(ka === 1 ? String(nums[a]) : texts[a]!, kb === 1 ? String(nums[b]) : texts[b]!);
     return sign * c;
   });
-  return order.map((i) => rows[i]);
+  return order.map((i) => rows[i]!);
 }
