@@ -83,14 +83,26 @@ answers() { # url: any HTTP answer (401 included) means the registry is up
   code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$OUT/ca/ca.pem" "$1" 2>/dev/null || true)
   [ "$code" = 200 ] || [ "$code" = 401 ]
 }
-start() { # name url
+start() { # name url port
+  # A registry another clone of the project started on this port serves that clone's certificates and trusts its
+  # token key: it is replaced by this clone's (the ports are fixed, so two clones cannot each have their own).
+  local pid cmd
+  pid=$(ss -Hltnp "sport = :$3" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+  if [ -n "$pid" ]; then
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    if [[ "$cmd" == *docker-registry* && "$cmd" != *"$OUT/$1/config.yml"* ]]; then
+      echo "setup-registry: the registry on port $3 is another clone's ($cmd); starting this clone's instead"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do ss -Hltn "sport = :$3" 2>/dev/null | grep -q . || break; sleep 0.25; done
+    fi
+  fi
   if answers "$2"; then return; fi
   echo "setup-registry: starting docker-registry $1 on $2 (log: $LOG)"
   setsid /usr/bin/docker-registry serve "$OUT/$1/config.yml" >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 40); do answers "$2" && break; sleep 0.25; done
   answers "$2" || { tail -20 "$LOG" >&2 || true; die "docker-registry $1 did not answer on $2"; }
 }
-start plain http://127.0.0.1:5010/v2/
-start tls https://127.0.0.1:5011/v2/
-start token http://127.0.0.1:5012/v2/
+start plain http://127.0.0.1:5010/v2/ 5010
+start tls https://127.0.0.1:5011/v2/ 5011
+start token http://127.0.0.1:5012/v2/ 5012
 echo "setup-registry: registries on 127.0.0.1:5010 (no auth), 127.0.0.1:5011 (TLS + htpasswd), 127.0.0.1:5012 (token; issuer: the tests' stand-in on 5013)"
