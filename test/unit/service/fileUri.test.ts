@@ -14,14 +14,16 @@ test('Windows drive paths: backslashes, forward slashes and either drive case gi
   assert.equal(pathToFileUri('c:\\x\\gs_config.yml', 'win32'), 'file:///c%3A/x/gs_config.yml');
   assert.equal(pathToFileUri('C:\\x\\gs_config.yml', 'win32'), 'file:///c%3A/x/gs_config.yml');
   assert.equal(pathToFileUri('C:/x/gs_config.yml', 'win32'), 'file:///c%3A/x/gs_config.yml');
-  assert.equal(pathToFileUri('c:\\Users\\Ada Lovelace\\#1\\run_config.yml', 'win32'), 'file:///c%3A/Users/Ada%20Lovelace/%231/run_config.yml');
+  assert.equal(pathToFileUri('c:\\ws\\Ada Lovelace\\#1\\run_config.yml', 'win32'), 'file:///c%3A/ws/Ada%20Lovelace/%231/run_config.yml');
 });
 
 test('Windows drive URIs back to paths: encoded %3A, a literal colon (Node\'s form), lower-case escapes', () => {
   assert.equal(fileUriToPath('file:///c%3A/x/gs_config.yml'), 'c:/x/gs_config.yml');
   assert.equal(fileUriToPath('file:///c%3a/x/gs_config.yml'), 'c:/x/gs_config.yml');
-  assert.equal(fileUriToPath('file:///C:/Users/Ada%20Lovelace/run_config.yml'), 'C:/Users/Ada Lovelace/run_config.yml');
+  assert.equal(fileUriToPath('file:///c:/ws/Ada%20Lovelace/run_config.yml'), 'c:/ws/Ada Lovelace/run_config.yml');
   assert.equal(fileUriToPath('file:///d%3A'), 'd:');
+  // Node's pathToFileURL on Windows: an upper-case drive and a literal colon.
+  assert.equal(fileUriToPath(`file:///${'C:/ws/a%20b/run_config.yml'}`), 'C:/ws/a b/run_config.yml');
   assert.equal(toPlatformPath(fileUriToPath('file:///c%3A/x/gs_config.yml'), 'win32'), 'c:\\x\\gs_config.yml');
   // Round trip through VS Code's form.
   assert.equal(pathToFileUri(fileUriToPath('file:///c%3A/a%20b/gs_config.yml'), 'win32'), 'file:///c%3A/a%20b/gs_config.yml');
@@ -37,8 +39,8 @@ test('UNC paths: the server becomes the URI\'s host and comes back as //server/s
 });
 
 test('POSIX paths: reserved characters escaped, a backslash is part of the name, not a separator', () => {
-  assert.equal(pathToFileUri('/home/ada/my cube/#1/100%.yml', 'posix'), 'file:///home/ada/my%20cube/%231/100%25.yml');
-  assert.equal(fileUriToPath('file:///home/ada/my%20cube/%231/100%25.yml'), '/home/ada/my cube/#1/100%.yml');
+  assert.equal(pathToFileUri('/w/my cube/#1/100%.yml', 'posix'), 'file:///w/my%20cube/%231/100%25.yml');
+  assert.equal(fileUriToPath('file:///w/my%20cube/%231/100%25.yml'), '/w/my cube/#1/100%.yml');
   assert.equal(pathToFileUri('/tmp/a\\b.yml', 'posix'), 'file:///tmp/a%5Cb.yml');
   assert.equal(fileUriToPath('file:///tmp/a%5Cb.yml'), '/tmp/a\\b.yml');
   assert.equal(toPlatformPath('/tmp/a/b.yml', 'posix'), '/tmp/a/b.yml');
@@ -75,5 +77,5 @@ test('gs_config_path in a Windows workspace: the target is VS Code\'s URI of the
 test('gs_config_path on a UNC share and on POSIX', () => {
   assert.equal(gsDefinition('file://server/share/ws/run_config.yml', 'file://server/share/ws', './gs_config.yml', { '//server/share/ws/gs_config.yml': 'x' }), 'file://server/share/ws/gs_config.yml');
   assert.deepEqual(gsConfigCandidates('..\\gs_config.yml', '//server/share/ws/a/run_config.yml', {} as MlgymProject, ctxWith()), ['//server/share/ws/gs_config.yml']);
-  assert.equal(gsDefinition('file:///home/ada/my%20ws/run_config.yml', 'file:///home/ada/my%20ws', './gs_config.yml', { '/home/ada/my ws/gs_config.yml': 'x' }), 'file:///home/ada/my%20ws/gs_config.yml');
+  assert.equal(gsDefinition('file:///w/my%20ws/run_config.yml', 'file:///w/my%20ws', './gs_config.yml', { '/w/my ws/gs_config.yml': 'x' }), 'file:///w/my%20ws/gs_config.yml');
 });
