@@ -93,7 +93,8 @@ const tiers = {
 const started = Date.now();
 let ok = true;
 ensureDependencies();
-ok = (await step('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit'])) && ok;
+// Every tsconfig: one per runtime (client, server, webviews, shared) and the whole tree with the tests.
+ok = (await step('typecheck', node, ['scripts/typecheck.mjs'])) && ok;
 // Preparation: what every tier needs. The e2e and integration tiers also need a real VS Code and Chromium.
 const needsVscode = wanted.some((t) => t === 'e2e' || t === 'integration' || t === 'runner');
 if (needsVscode) ok = (await step('setup: Debian packages, Chromium and code-server', 'bash', ['test/env/setup-vscode.sh'])) && ok;

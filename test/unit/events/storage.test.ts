@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeEventStorage, systemInfo, toJson } from '../../helpers/eventGenerator';
 import { listCheckpoints, listGridSearches, readExperimentFolder, readExperiments, experimentDir } from '../../../client/src/events/storage';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunAggregator, EventLogReader, type NormalizedEvent } from '../../../client/src/events/index';
+import { RunAggregator, type NormalizedEvent } from '../../../client/src/events/index';
 import { writeEventStorage } from '../../helpers/eventGenerator';
 import { MetricsFeed, metricsCsv } from '../../../client/src/webviews/metricsData';
 import { ExperimentsFeed } from '../../../client/src/webviews/experimentsData';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { isMetricsFromWebview, isMetricsToWebview, METRICS_VIEW_TYPE } from '../../../shared/webview-protocol/metrics';
-import { EXPERIMENTS_VIEW_TYPE, isExperimentsFromWebview, isExperimentsToWebview } from '../../../shared/webview-protocol/experiments';
+import { isMetricsFromWebview, isMetricsToWebview } from '../../../shared/webview-protocol/metrics';
+import { isExperimentsFromWebview, isExperimentsToWebview } from '../../../shared/webview-protocol/experiments';
 import { contentSecurityPolicy, webviewHtml } from '../../../client/src/webviews/html';
 
 test('metrics: messages from the webview are validated field by field', () => {
