@@ -156,10 +156,12 @@ export class InteropCommands {
       // The save dialog has asked about replacing; a path given by a caller is never overwritten.
       await writeFile(target.fsPath, r.text, { encoding: 'utf8', flag: targetArg ? 'wx' : 'w' });
       for (const w of r.warnings) this.deps.output.warn(`[interop] export: ${w}`);
-      const choice = await vscode.window.showInformationMessage(
-        `CubeLab: exported ${r.contentType} entry ${path.basename(target.fsPath)} (valid against ${r.schema})${r.warnings.length ? `; ${r.warnings.length} thing(s) not carried over, see the CubeLab output` : ''}.`, 'Open');
-      if (choice === 'Open') await vscode.window.showTextDocument(target);
-      return target.fsPath;
+      // Not awaited: the command is done when the file is written (a caller must not wait for a click).
+      const written = target;
+      void vscode.window.showInformationMessage(
+        `CubeLab: exported ${r.contentType} entry ${path.basename(written.fsPath)} (valid against ${r.schema})${r.warnings.length ? `; ${r.warnings.length} thing(s) not carried over, see the CubeLab output` : ''}.`, 'Open')
+        .then((choice) => (choice === 'Open' ? vscode.window.showTextDocument(written) : undefined));
+      return written.fsPath;
     } catch (e) { this.fail('Export as MLExchange Entry', e); return undefined; }
   }
 
