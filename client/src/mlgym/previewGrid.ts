@@ -8,11 +8,16 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { GridExpansionRequest, type GridExpansionParams } from '../../../shared/lsp-protocol';
 import { PAGE_SIZE, gridMarkdown, pageCount } from './gridMarkdown';
 import { sendRequest } from '../language/request';
-import { uriBaseName } from '../../../shared/fileUri';
+import { posix } from 'node:path';
 
 export const PREVIEW_SCHEME = 'cubelab-grid';
 
 interface PageRef { uri: string; page: number }
+
+/** The decoded file name of a document URI (VS Code's own URI class: shared/fileUri.ts would add vscode-uri to the activation bundle). */
+function uriBaseName(uri: string): string {
+  return posix.basename(vscode.Uri.parse(uri).path);
+}
 
 function previewUri(ref: PageRef): vscode.Uri {
   return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${uriBaseName(ref.uri) || 'grid'} (grid).md`, query: JSON.stringify(ref) });
