@@ -19,7 +19,8 @@
 //   - "applied": the Metrics page has handled the message (its data is in the chart's model);
 //   - "drawn": the animation frame after that, where the page draws live data (once per frame).
 // Alternative, in the same runs: the Metrics panel resent whole (`init`) on every change instead of appends, the
-// other two panels the same. Median of CUBELAB_BENCH_RUNS (5) runs each, alternating, with min-max; load average.
+// other two panels the same (CUBELAB_BENCH_WHOLE_RUNS, 1, runs). Median of CUBELAB_BENCH_RUNS (5) runs, with min-max;
+// load average. CUBELAB_BENCH_PROFILE=<dir>: a CPU profile of the extension side of each run.
 import { fork, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,8 @@ const RUNS = Number(process.env.CUBELAB_BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.CUBELAB_BENCH_LIVE_SECONDS ?? 5);
 const RATE = Number(process.env.CUBELAB_BENCH_LIVE_RATE ?? 5000);
 const PREFILL = 20_000;
+/** Runs of the alternative (its backlog takes minutes to drain on a loaded machine). */
+const WHOLE_RUNS = Number(process.env.CUBELAB_BENCH_WHOLE_RUNS ?? 1);
 const gen = join(root, 'bench/lib/eventGenerator.mjs');
 const self = fileURLToPath(import.meta.url);
 
@@ -181,7 +184,7 @@ async function oneRun(h, variant) {
       });
     });
 
-    child = fork(self, ['--child', storage.dir, storage.logPath, variant, String(width)], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = fork(self, ['--child', storage.dir, storage.logPath, variant, String(width)], { execArgv: ['--import', 'tsx', ...(process.env.CUBELAB_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CUBELAB_BENCH_PROFILE] : [])], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     /** Per data message to the Metrics page, in order: its type, when it was posted, the points' creation times. */
     const sent = [];
     const events = new EventEmitter();
@@ -256,6 +259,7 @@ try {
   console.log(`live: ${RATE} events/s for ${SECONDS} s, ${RUNS} runs per variant (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on 2 CPUs)`);
   for (let i = 0; i < RUNS; i++) {
     for (const variant of (process.env.CUBELAB_BENCH_LIVE_VARIANTS ?? 'append,whole').split(',')) {
+      if (variant === 'whole' && i >= WHOLE_RUNS) continue;
       const r = await oneRun(h, variant);
       results[variant].push(r);
       console.log(`  run ${i + 1} ${variant}: ${r.points} chart points in ${r.messages} messages; p95 sent ${fmt(r.sentP95)} / applied ${fmt(r.appliedP95)} / drawn ${fmt(r.drawnP95)} ms; extension side busy ${(100 * r.hostBusyShare).toFixed(1)} %; pages busy: metrics ${(100 * r.pageBusy[0]).toFixed(0)} %, experiments ${(100 * r.pageBusy[1]).toFixed(0)} %, model card ${(100 * r.pageBusy[2]).toFixed(0)} %`);
