@@ -151,8 +151,10 @@ function typeCodeAt(buf: Uint8Array, at: number, end: number): number {
   let i = at;
   while (i < end && buf[i] === 32) i++;
   if (buf[i] !== 34) return -1;
-  for (const [k, t] of KNOWN_TYPES_B.entries()) {
-    if (bytesAt(buf, i + 1, end, t) && buf[i + 1 + t.length] === 34) return KNOWN_CODES[k]!; // one code per known type
+  // An index loop, not entries(): this runs once per line of the log. KNOWN_CODES has one code per known type.
+  for (let k = 0; k < KNOWN_TYPES_B.length; k++) {
+    const t = KNOWN_TYPES_B[k]!;
+    if (bytesAt(buf, i + 1, end, t) && buf[i + 1 + t.length] === 34) return KNOWN_CODES[k]!;
   }
   for (let j = i + 1; j < end && j - i <= 64; j++) {
     if (buf[j] === 92) return -1;
