@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FILTERS, NothingToExport, exportLabelled, filesThere, partOf, type ExportSource } from '../../../client/src/predictions/export';
@@ -199,4 +199,15 @@ test('review items: verdicts folded in, the best three scores highest first', ()
   assert.deepEqual(keyToIndex.get(reviewKey(sha(2), M)), [1]);
   assert.deepEqual(classesOf(file), ['0', '3', '7', '8', '9']);
   assert.deepEqual(topScores({ a: 0.2, b: 0.5, c: 0.5, d: 0.1 }, 2), [['b', 0.5], ['c', 0.5]], 'ties in the object\'s order');
+});
+
+test('a cancelled export stops with "Export cancelled." and writes no export.json', async () => {
+  const { src, dir } = await classification();
+  for (const format of ['jsonl', 'imagefolder'] as const) {
+    const ac = new AbortController();
+    ac.abort();
+    const out = join(dir, `cancelled-${format}`);
+    await assert.rejects(exportLabelled(src, { outDir: out, format, filters: DEFAULT_FILTERS, signal: ac.signal }), /Export cancelled\./);
+    assert.ok(!existsSync(join(out, 'export.json')), format);
+  }
 });
