@@ -280,7 +280,8 @@ async function copyAll(items: ExportItem[], opts: ExportOptions, fn: (it: Export
       await fn(it);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  // Sixteen in flight keeps libuv's four threads busy between the awaits (four at a time left them idle).
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 16) }, worker));
 }
 
 async function exportBoxes(items: ExportItem[], opts: ExportOptions,
