@@ -97,7 +97,9 @@ test('a job pending on resources shows Slurm\'s reason', async () => {
   const { dir, store } = workspace('pending');
   const backend = localSlurm({ cpus: 2 });
   const sup = supervisorFor(store, backend);
-  const els = elements(dir, 2, () => ({ lines: lines(100, 'busy'), lineMs: 200, exitCode: 0 }));
+  // Each element holds the node's two CPUs for 60 s: long enough for a scheduler pass to give the waiting one its
+  // reason (it can stay "None" until the main or backfill scheduler looks at it; 20 s was once too short under load).
+  const els = elements(dir, 2, () => ({ lines: lines(300, 'busy'), lineMs: 200, exitCode: 0 }));
   const h = await sup.startSweep({ backend, manifest: join(dir, 'mlcube.yaml'), task: 'pending', elements: els, parallelism: 2, defaultNetwork: 'none' }, new Lines());
   try {
     await waitFor(async () => {
