@@ -54,10 +54,14 @@ test('the Experiments table lists every experiment and a filter narrows the rows
     await pick(GRID_SEARCH);
     const table = webview();
     await table.locator('.row').nth(EXPERIMENTS - 1).waitFor({ timeout: 60_000 });
-    assert.deepEqual(await table.locator('.row:visible').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.id)), ['0', '1', '2', '3', '4', '5']);
+    assert.deepEqual(await table.locator('.row:visible').evaluateAll((rs) => rs
+      // Pooled rows: the DOM order is not the screen order; data-index is the row's place in the view.
+      .map((r) => ({ id: (r as HTMLElement).dataset.id ?? '', i: Number((r as HTMLElement).dataset.index) })).sort((a, b) => a.i - b.i).map((r) => r.id)), ['0', '1', '2', '3', '4', '5']);
     await table.locator('#filter input').fill('failed');
     await table.locator('.count').getByText('1 of 6 experiments').waitFor({ timeout: 15_000 });
-    assert.deepEqual(await table.locator('.row:visible').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.id)), ['2']);
+    assert.deepEqual(await table.locator('.row:visible').evaluateAll((rs) => rs
+      // Pooled rows: the DOM order is not the screen order; data-index is the row's place in the view.
+      .map((r) => ({ id: (r as HTMLElement).dataset.id ?? '', i: Number((r as HTMLElement).dataset.index) })).sort((a, b) => a.i - b.i).map((r) => r.id)), ['2']);
     await screenshot(page, 'panels-experiments-filtered');
     await runCommand(page, 'View: Close All Editors');
   });
