@@ -99,7 +99,7 @@ test('Restricted Mode: Run says why nothing runs, and the SSH host is never cont
   await withEvidence(s, 'remote-restricted-failed', async () => {
     await answerTrustDialog(page, false);
     await quickOpen(page, 'mlcube.yaml');
-    await runCommand(page, 'CubeLab: Run Task on Target…').catch(() => undefined);
+    // (The palette does not offer Run Task on Target in Restricted Mode: conventions.test.ts checks the palette.)
     await clickLens(page, '▶ Run').catch(() => undefined);
     await page.locator('.notifications-toasts').getByText(/runs nothing in a restricted workspace/).first().waitFor({ timeout: 30_000 });
     await runCommand(page, 'View: Show CubeLab');
