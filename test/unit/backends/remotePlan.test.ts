@@ -11,17 +11,17 @@ test('remote layout: the cube folder moves under the work folder, outside inputs
       { host: '/w/cube/.cubelab/runs/r1/elements/3/workspace/out', container: '/mlcube_io1', mode: 'rw', io: 'output' },
       { host: '/w/cube/.cubelab/runs/r1/elements/3/config', container: '/mlcube_io2', mode: 'ro', io: 'input' },
       { host: '/data/ext', container: '/mlcube_io3', mode: 'ro', io: 'input' },
-      { host: '/shared/set', container: '/mlcube_io4', mode: 'ro', io: 'input' },
+      { host: '/scratch/shared/set', container: '/mlcube_io4', mode: 'ro', io: 'input' },
     ],
   });
-  const l = remoteLayout(plan, '/home/u/cubelab', [{ local: '/shared', remote: '/cluster/shared' }]);
+  const l = remoteLayout(plan, '/home/u/cubelab', [{ local: '/scratch/shared', remote: '/home/u/shared' }]);
   assert.match(l.remoteRoot, /^\/home\/u\/cubelab\/cube-[0-9a-f]{10}$/);
   const hosts = l.plan.mounts.map((m) => m.host);
   assert.equal(hosts[0], `${l.remoteRoot}/workspace/data`, 'inside the cube: synced with it');
   assert.match(hosts[1] ?? '', new RegExp(`^${l.remoteRoot}/\\.cubelab-external/out-[0-9a-f]{10}$`), 'a sweep element\'s output folder travels apart (the cube sync leaves .cubelab out)');
   assert.match(hosts[2] ?? '', new RegExp(`^${l.remoteRoot}/\\.cubelab-external/config-[0-9a-f]{10}$`));
   assert.match(hosts[3] ?? '', /\.cubelab-external\/ext-[0-9a-f]{10}$/);
-  assert.equal(hosts[4], '/cluster/shared/set', 'a mapped folder is used where it is');
+  assert.equal(hosts[4], '/home/u/shared/set', 'a mapped folder is used where it is');
   assert.deepEqual(l.uploads.map((u) => [u.local, u.kind]), [['/w/cube', 'cube'], ['/w/cube/.cubelab/runs/r1/elements/3/config', 'input'], ['/data/ext', 'input']]);
   assert.deepEqual(l.outputs.map((o) => o.local), ['/w/cube/.cubelab/runs/r1/elements/3/workspace/out']);
 });

@@ -43,7 +43,7 @@ export const VIRTUAL_ROOTS = [
   '/w', '/cube', '/s', '/g', '/c', '/a', '/r', '/x', '/ws', '/root-ws', '/proj', '/project', '/cubes', '/stored', '/runs',
   '/nowhere', '/nonexistent', '/elsewhere', '/other', '/abs', '/fuzz', '/es', '/corpus', '/corpus-repos', '/home/tester',
   '/data', '/datasets', '/image', '/install', '/out', '/tasks', '/Candidate', '/c.txt', '/task.sh', '/build_strategy', '/.test', '/.exec',
-  '/home/u', '/home/user', '/scratch', '/on', '/nowhere.sock', '/.cubelab', '/shared', '/cluster', '/sel', '/staged', '/abs.png',
+  '/home/u', '/home/user', '/scratch', '/on', '/nowhere.sock', '/.cubelab', '/sel', '/staged', '/abs.png',
 ];
 
 const under = (p: string, root: string): boolean => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
