@@ -79,7 +79,8 @@ function planLayers(layers: Descriptor[]): Planned[] {
   return out;
 }
 
-async function emptyOrMissing(dir: string): Promise<'missing' | 'empty'> {
+/** Where a cube is pulled to: a new folder or an empty one (refused otherwise). */
+export async function emptyOrMissing(dir: string): Promise<'missing' | 'empty'> {
   let st;
   try { st = await stat(dir); } catch { return 'missing'; }
   if (!st.isDirectory()) throw new RegistryError(`${dir} exists and is not a folder.`, 'refused');

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { MedperfPlan } from '../../../../shared/lsp-protocol';
@@ -19,6 +19,7 @@ import type { ImageEngine } from '../dockerImages';
 import { RegistryError, untrusted } from '../errors';
 import { RegistryHttp, type ProxySettings } from '../http';
 import { parseRegistrySetting } from '../names';
+import { emptyOrMissing } from '../pull';
 import { TarExtractor, UnsafeTarError, entryPath } from '../tarExtract';
 import { DualHash, checkHash, type HashAlgorithm } from './hashes';
 
@@ -100,14 +101,6 @@ export async function fetchRecord(url: string, o: Pick<MedperfPullOptions, 'prox
   const parts: Buffer[] = [];
   try { await d.get(url, 'The record', 16 << 20, (c) => parts.push(Buffer.from(c))); } finally { d.dispose(); }
   return Buffer.concat(parts).toString('utf8');
-}
-
-async function emptyOrMissing(dir: string): Promise<'missing' | 'empty'> {
-  let st;
-  try { st = await stat(dir); } catch { return 'missing'; }
-  if (!st.isDirectory()) throw new RegistryError(`${dir} exists and is not a folder.`, 'refused');
-  if ((await readdir(dir)).length) throw new RegistryError(`${dir} is not empty: pull a cube into a new or empty folder.`, 'refused');
-  return 'empty';
 }
 
 /** Extracts a tar (gzipped when it starts with gzip's magic) into `target` with the registry's defensive reader. */
